@@ -1,0 +1,330 @@
+"""BatchEnv: N worlds of one task, stepped together.
+
+This is the single code path of manyworld: the gymnasium ``Env`` is a
+``BatchEnv`` with N = 1 and the ``VectorEnv`` wraps one with N > 1. A step of N
+worlds costs one batched physics call plus a fixed number of numpy operations,
+whatever N is; nothing loops over worlds in Python.
+
+Resets restore a cached, settled initial state per variation: the first time a
+variation is used its objects are placed and simulated at rest for
+``Task.settle_steps`` control steps, and the resulting MuJoCo state row is kept,
+so that every later reset to that variation is a row copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from gymnasium import spaces
+
+from manyworld.sim import scene as scene_lib
+from manyworld.sim.world import BatchSim, compile_spec
+from manyworld.tasks import obs as obs_lib
+from manyworld.tasks.base import DEFAULT_VARIATION_SEED, Task, get_task
+from manyworld.tasks.params import TaskParams
+
+MAX_EPISODE_STEPS = 500
+VariationMode = Literal["train", "test", "random"]
+# Far bounds of object positions: the floor under the table is a plane of half
+# size 3 m around (0, 0.6); nothing a task uses can be further away.
+_OBJ_LOW = np.array([-3.0, -2.4, -1.0])
+_OBJ_HIGH = np.array([3.0, 3.6, 2.0])
+# How far the hand may be from its workspace box: the mocap target never
+# leaves it and the hand lags the target by a few centimetres at most.
+_HAND_SLACK = 0.1
+
+
+class BatchEnv:
+    """N worlds of one task, with Meta-World's observation, action and reward.
+
+    Args:
+        task: task name (``"reach"``, ``"reach-v1"``) or :class:`Task` subclass.
+        num_worlds: N, the number of worlds stepped per call.
+        seed: seed of this env's own random generator (variation draws).
+        max_episode_steps: steps after which an episode truncates.
+        terminate_on_success: end an episode (``terminated=True``) on success.
+        variations: what a reset draws when no variation is pinned with
+            :meth:`set_task`: one of the task's 50 ``"train"`` variations, one of
+            its 50 ``"test"`` variations, or fresh ``"random"`` parameters.
+        variation_seed: seed of the published train/test variation sets.
+        goal_visible: whether observation slots 36-38 hold the goal (else zeros).
+        num_threads: physics threads (0: one per CPU core).
+
+    Attributes:
+        observation_space: of one world, ``Box(39,)`` float64.
+        action_space: of one world, ``Box(-1, 1, (4,), float32)``.
+    """
+
+    def __init__(
+        self,
+        task: str | type[Task],
+        num_worlds: int = 1,
+        *,
+        seed: int | None = None,
+        max_episode_steps: int = MAX_EPISODE_STEPS,
+        terminate_on_success: bool = False,
+        variations: VariationMode = "train",
+        variation_seed: int = DEFAULT_VARIATION_SEED,
+        goal_visible: bool = True,
+        num_threads: int = 0,
+    ):
+        task_cls = get_task(task) if isinstance(task, str) else task
+        if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
+            raise ValueError(f"num_worlds must be a positive integer, got {num_worlds!r}")
+        if not isinstance(max_episode_steps, (int, np.integer)) or max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be a positive integer, got {max_episode_steps!r}")
+        if variations not in ("train", "test", "random"):
+            raise ValueError(f"variations must be 'train', 'test' or 'random', got {variations!r}")
+        self.task = task_cls()
+        self.task_cls = task_cls
+        self.num_worlds = int(num_worlds)
+        self.max_episode_steps = int(max_episode_steps)
+        self.terminate_on_success = bool(terminate_on_success)
+        self.variation_mode: VariationMode = variations
+        self.variation_seed = int(variation_seed)
+        self.goal_visible = bool(goal_visible)
+        self.rng = np.random.default_rng(seed)
+
+        self.model = compile_spec(self.task.make_spec())
+        self.sim = BatchSim(self.model, self.num_worlds, num_threads)
+        self.task.bind(self.sim)
+        self._bind_robot()
+
+        self.train_variations = task_cls.variations("train", self.variation_seed)
+        self.test_variations = task_cls.variations("test", self.variation_seed)
+        self._state_cache: dict[bytes, np.ndarray] = {}
+
+        n = self.num_worlds
+        self.params = np.zeros((n, task_cls.Params.dim()))
+        self.pinned = np.zeros(n, dtype=bool)
+        self.goal = np.zeros((n, 3))
+        self.elapsed = np.zeros(n, dtype=np.int64)
+        self.needs_reset = np.ones(n, dtype=bool)
+        self._prev_frame = np.zeros((n, obs_lib.FRAME_DIM))
+        self._make_spaces()
+
+    # ------------------------------------------------------------ set-up
+    def _bind_robot(self) -> None:
+        sim = self.sim
+        self._hand_site = sim.site_id("hand")
+        self._hand_mocap = sim.mocap_id("mocap")
+        self._goal_mocap = sim.mocap_id("goal_marker")
+        self._hand_qpos = slice(sim.qpos_slice("hand_x").start, sim.qpos_slice("hand_z").stop)
+        self._finger_qpos = np.array([sim.qpos_slice("finger_left").start,
+                                      sim.qpos_slice("finger_right").start])
+        act = {self.model.actuator(i).name: i for i in range(self.model.nu)}
+        self._finger_ctrl = np.array([act["finger_left"], act["finger_right"]])
+        lo, hi = self.task_cls.workspace
+        self._ws_low, self._ws_high = np.array(lo, float), np.array(hi, float)
+
+    def _make_spaces(self) -> None:
+        frame_low = np.concatenate([self._ws_low - _HAND_SLACK, [0.0], _OBJ_LOW, -np.ones(4),
+                                    _OBJ_LOW, -np.ones(4)])
+        frame_high = np.concatenate([self._ws_high + _HAND_SLACK, [1.0], _OBJ_HIGH, np.ones(4),
+                                     _OBJ_HIGH, np.ones(4)])
+        if self.goal_visible:
+            goal_low, goal_high = self.task_cls.goal_bounds()
+        else:
+            goal_low, goal_high = np.zeros(3), np.zeros(3)
+        self._obs_low = np.concatenate([frame_low, frame_low, goal_low])
+        self._obs_high = np.concatenate([frame_high, frame_high, goal_high])
+        self.observation_space = spaces.Box(self._obs_low, self._obs_high, dtype=np.float64)
+        self.action_space = spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
+
+    # ------------------------------------------------------------ variations
+    def set_task(self, params: TaskParams | dict | np.ndarray | None, ids: Any = None) -> None:
+        """Pin the variation of worlds ``ids`` (all if None) for every later reset.
+
+        ``params`` is the task's parameter dataclass, its dict form, a flat
+        parameter row (or one row per world), or None to unpin and go back to
+        drawing variations. Takes effect at the next reset of those worlds.
+        """
+        ids = self._ids(ids)
+        if params is None:
+            self.pinned[ids] = False
+            return
+        P = self.task_cls.Params
+        if isinstance(params, TaskParams):
+            if not isinstance(params, P):
+                raise TypeError(f"{self.task_cls.name} takes {P.__name__}, got {type(params).__name__}")
+            rows = params.to_vector()[None]
+        elif isinstance(params, dict):
+            rows = P.from_dict(params).to_vector()[None]
+        else:
+            rows = np.atleast_2d(np.asarray(params, np.float64))
+        if rows.shape[1] != P.dim() or rows.shape[0] not in (1, len(ids)):
+            raise ValueError(f"{P.__name__} rows must have shape (1 or {len(ids)}, {P.dim()}), got {rows.shape}")
+        bad = ~P.valid(rows)
+        if bad.any():
+            raise ValueError(f"variation outside {P.__name__}'s ranges or constraint: {rows[bad][0].tolist()} "
+                             f"(ranges: {P.describe()})")
+        self.params[ids] = rows
+        self.pinned[ids] = True
+
+    def _draw(self, k: int) -> np.ndarray:
+        if self.variation_mode == "random":
+            return self.task_cls.Params.sample(self.rng, k)
+        pool = self.train_variations if self.variation_mode == "train" else self.test_variations
+        return pool[self.rng.integers(len(pool), size=k)]
+
+    # ------------------------------------------------------------ reset
+    def reset(self, *, seed: int | None = None, ids: Any = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Start new episodes in worlds ``ids`` (all if None).
+
+        Args:
+            seed: reseeds this env's generator before drawing variations.
+            ids: worlds to reset: indices or a boolean mask.
+
+        Returns:
+            The observations of all N worlds (N, 39) and an info dict of (N,) arrays.
+        """
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        ids = self._ids(ids)
+        free = ids[~self.pinned[ids]]
+        if free.size:
+            self.params[free] = self._draw(free.size)
+        self._restore_initial_states(ids)
+        self.goal[ids] = self.task.goal(self.task_cls.Params.split(self.params[ids]))
+        self.elapsed[ids] = 0
+        self.needs_reset[ids] = False
+        frame = self._frame()
+        self._prev_frame[ids] = frame[ids]
+        obs = self._assemble(frame)
+        return obs, {"variation": self.params.copy()}
+
+    def _restore_initial_states(self, ids: np.ndarray) -> None:
+        keys = [row.tobytes() for row in self.params[ids]]
+        missing = np.array([i for i, k in zip(ids, keys) if k not in self._state_cache], dtype=np.int64)
+        if missing.size:
+            # duplicates (two worlds, one new variation) settle once each, identically
+            self._settle(missing)
+            for i in missing:
+                self._state_cache[self.params[i].tobytes()] = self.sim.state[i].copy()
+        self.sim.state[ids] = np.stack([self._state_cache[k] for k in keys])
+        self.sim.clear_warnings(ids)
+        self.sim.forward(ids)
+
+    def _settle(self, ids: np.ndarray) -> None:
+        sim, task = self.sim, self.task
+        sim.reset_to_defaults(ids)
+        start = np.asarray(self.task_cls.hand_start, float)
+        sim.qpos[np.ix_(ids, range(self._hand_qpos.start, self._hand_qpos.stop))] = (
+            start - np.asarray(scene_lib.HAND_START))
+        sim.mocap_pos[ids, self._hand_mocap] = start
+        sim.ctrl[np.ix_(ids, self._finger_ctrl)] = -1.0
+        fields = self.task_cls.Params.split(self.params[ids])
+        task.place(sim, ids, fields)
+        sim.mocap_pos[ids, self._goal_mocap] = task.goal(fields)
+        sim.forward(ids)
+        sim.step(ids, nstep=task.settle_steps * scene_lib.SUBSTEPS)
+        sim.batch.bind("time")[ids] = 0.0
+        if sim.unstable()[ids].any():
+            raise RuntimeError(f"{self.task_cls.name}: physics warning while settling variations "
+                               f"{self.params[ids][sim.unstable()[ids]].tolist()}")
+
+    # ------------------------------------------------------------ step
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Apply one action per world and advance all worlds by one control step (12.5 ms).
+
+        Args:
+            actions: (N, 4). xyz displacement of the hand target (1 cm per step at
+                1.0) and grip (+1 closes, -1 opens). Values outside [-1, 1] are
+                clipped.
+
+        Returns:
+            obs (N, 39), reward (N,), terminated (N,), truncated (N,), info of (N,) arrays.
+
+        Raises:
+            ValueError: wrong shape, NaN or inf in ``actions``, or a world whose
+                episode ended and was not reset. Nothing is stepped then.
+        """
+        a = self._check_actions(actions)
+        sim = self.sim
+        target = sim.mocap_pos[:, self._hand_mocap] + scene_lib.ACTION_SCALE * a[:, :3]
+        sim.mocap_pos[:, self._hand_mocap] = np.clip(target, self._ws_low, self._ws_high)
+        sim.ctrl[:, self._finger_ctrl] = a[:, 3:4]
+        sim.step()
+
+        frame = self._frame()
+        obs = self._assemble(frame)
+        self._prev_frame = frame
+        ev = self.task.evaluate(sim, self.goal)
+        self.elapsed += 1
+        unstable = sim.unstable()
+        truncated = (self.elapsed >= self.max_episode_steps) | unstable
+        terminated = ev.success & self.terminate_on_success
+        self.needs_reset |= terminated | truncated
+        info = {"success": ev.success, **ev.info, "physics_warning": unstable}
+        info.update({f"reward_{k}": v for k, v in ev.terms.items()})
+        return obs, ev.reward, terminated, truncated, info
+
+    def _check_actions(self, actions: Any) -> np.ndarray:
+        a = np.asarray(actions, dtype=np.float64)
+        if a.shape != (self.num_worlds, 4):
+            raise ValueError(f"actions must have shape ({self.num_worlds}, 4) (one 4-d action per world), "
+                             f"got {a.shape}")
+        finite = np.isfinite(a).all(axis=1)
+        if not finite.all():
+            raise ValueError(f"actions of worlds {np.flatnonzero(~finite)[:10].tolist()} contain NaN or inf; "
+                             "nothing was stepped")
+        if self.needs_reset.any():
+            raise ValueError(f"worlds {np.flatnonzero(self.needs_reset)[:10].tolist()} have no running episode: "
+                             "call reset(ids=...) on them first")
+        return np.clip(a, -1.0, 1.0)
+
+    # ------------------------------------------------------------ observation
+    def _frame(self) -> np.ndarray:
+        sim = self.sim
+        hand = sim.site_xpos[:, self._hand_site]
+        fingers = sim.qpos[:, self._finger_qpos]
+        gap = scene_lib.FINGER_OPEN_GAP - fingers.sum(axis=1)
+        opening = np.clip(gap / scene_lib.FINGER_OPEN_GAP, 0.0, 1.0)
+        p1, q1, p2, q2 = self.task.objects(sim)
+        return np.concatenate([hand, opening[:, None], p1, q1, p2, q2], axis=1)
+
+    def _assemble(self, frame: np.ndarray) -> np.ndarray:
+        goal = self.goal if self.goal_visible else np.zeros_like(self.goal)
+        obs = np.concatenate([frame, self._prev_frame, goal], axis=1)
+        # a safety net only: the bounds are chosen so that physics never leaves them
+        return np.clip(obs, self._obs_low, self._obs_high)
+
+    # ------------------------------------------------------------ utilities
+    def _ids(self, ids: Any) -> np.ndarray:
+        if ids is None:
+            return np.arange(self.num_worlds)
+        ids = np.asarray(ids)
+        if ids.dtype == bool:
+            if ids.shape != (self.num_worlds,):
+                raise ValueError(f"a boolean world mask must have shape ({self.num_worlds},), got {ids.shape}")
+            return np.flatnonzero(ids)
+        ids = np.unique(ids.astype(np.int64).ravel())
+        if ids.size and (ids[0] < 0 or ids[-1] >= self.num_worlds):
+            raise ValueError(f"world ids must be in [0, {self.num_worlds}), got {ids.tolist()}")
+        return ids
+
+    def params_of(self, world: int) -> TaskParams:
+        """The variation of world ``world`` as the task's parameter dataclass."""
+        return self.task_cls.Params.from_vector(self.params[world])
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """A copy of everything needed to resume all worlds exactly (see :meth:`set_state`)."""
+        return {"physics": self.sim.state.copy(), "params": self.params.copy(), "goal": self.goal.copy(),
+                "elapsed": self.elapsed.copy(), "needs_reset": self.needs_reset.copy(),
+                "prev_frame": self._prev_frame.copy(), "pinned": self.pinned.copy()}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        """Restore a :meth:`get_state` snapshot; later steps are bit-identical to the original's."""
+        if state["physics"].shape != self.sim.state.shape:
+            raise ValueError(f"state is for {state['physics'].shape} worlds x state size, "
+                             f"this env has {self.sim.state.shape}")
+        self.sim.state[...] = state["physics"]
+        for key in ("params", "goal", "elapsed", "needs_reset", "pinned"):
+            getattr(self, key)[...] = state[key]
+        self._prev_frame = state["prev_frame"].copy()
+        self.sim.forward()
+
+    def close(self) -> None:
+        """Release the simulation."""
+        self.sim = None  # type: ignore[assignment]

@@ -1,0 +1,141 @@
+"""Batched simulation: N worlds of one compiled scene, stepped by ``mujoco.batch``.
+
+:class:`BatchSim` owns the ``mujoco.batch.Batch`` and the live ``(N, ...)``
+arrays bound to it. Everything above it (tasks, envs) reads and writes those
+arrays with whole-batch numpy operations; nothing loops over worlds in Python.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import mujoco.batch
+import numpy as np
+
+from manyworld.sim import scene as scene_lib
+
+_STAGE_VEL = mujoco.mjtStage.mjSTAGE_VEL
+_STAGE_NONE = mujoco.mjtStage.mjSTAGE_NONE
+
+# Derived fields the tasks read. They are bound up front so that every step
+# copies exactly these out of the engine (binding more costs time per step).
+_BOUND_OUTPUTS = ("xpos", "xquat", "site_xpos", "sensordata")
+
+
+class PhysicsUnstableError(RuntimeError):
+    """MuJoCo reported a warning (instability, contact overflow) in some worlds."""
+
+
+class BatchSim:
+    """N worlds of one MuJoCo model stepped together on a thread pool.
+
+    Args:
+        model: the compiled scene.
+        num_worlds: N, the number of simulations.
+        num_threads: worker threads (0: one per CPU core).
+    """
+
+    def __init__(self, model: mujoco.MjModel, num_worlds: int, num_threads: int = 0):
+        if num_worlds < 1:
+            raise ValueError(f"num_worlds must be >= 1, got {num_worlds}")
+        self.model = model
+        self.num_worlds = num_worlds
+        # persistent: one MjData per world, so that the forward stages computed
+        # at the end of a step are reused by the next step instead of redone.
+        self.batch = mujoco.batch.Batch(model, nsim=num_worlds, nthread=num_threads, persistent=True)
+        b = self.batch
+        self.state = b.state  # (N, nstate) full integration state rows
+        self.qpos = b.bind("qpos")
+        self.qvel = b.bind("qvel")
+        self.ctrl = b.bind("ctrl")
+        self.mocap_pos = b.bind("mocap_pos")
+        self.mocap_quat = b.bind("mocap_quat")
+        self.xpos, self.xquat, self.site_xpos, self.sensordata = (b.bind(f) for f in _BOUND_OUTPUTS)
+        self._id_cache: dict[tuple[str, str], int] = {}
+        self.batch.reset()
+
+    # ---------------------------------------------------------------- names
+    def _id(self, kind: mujoco.mjtObj, name: str) -> int:
+        key = (str(kind), name)
+        if key not in self._id_cache:
+            idx = mujoco.mj_name2id(self.model, kind, name)
+            if idx < 0:
+                raise KeyError(f"the scene has no {kind.name[6:].lower()} named {name!r}")
+            self._id_cache[key] = idx
+        return self._id_cache[key]
+
+    def body_id(self, name: str) -> int:
+        """Index of body ``name`` into ``xpos``/``xquat``."""
+        return self._id(mujoco.mjtObj.mjOBJ_BODY, name)
+
+    def site_id(self, name: str) -> int:
+        """Index of site ``name`` into ``site_xpos``."""
+        return self._id(mujoco.mjtObj.mjOBJ_SITE, name)
+
+    def mocap_id(self, body_name: str) -> int:
+        """Index of mocap body ``body_name`` into ``mocap_pos``/``mocap_quat``."""
+        mocap = int(self.model.body_mocapid[self.body_id(body_name)])
+        if mocap < 0:
+            raise KeyError(f"body {body_name!r} is not a mocap body")
+        return mocap
+
+    def qpos_slice(self, joint_name: str) -> slice:
+        """The slice of ``qpos`` that joint ``joint_name`` occupies."""
+        j = self._id(mujoco.mjtObj.mjOBJ_JOINT, joint_name)
+        start = int(self.model.jnt_qposadr[j])
+        width = {0: 7, 1: 4, 2: 1, 3: 1}[int(self.model.jnt_type[j])]
+        return slice(start, start + width)
+
+    def qvel_slice(self, joint_name: str) -> slice:
+        """The slice of ``qvel`` that joint ``joint_name`` occupies."""
+        j = self._id(mujoco.mjtObj.mjOBJ_JOINT, joint_name)
+        start = int(self.model.jnt_dofadr[j])
+        width = {0: 6, 1: 3, 2: 1, 3: 1}[int(self.model.jnt_type[j])]
+        return slice(start, start + width)
+
+    def sensor_slice(self, name: str) -> slice:
+        """The slice of ``sensordata`` that sensor ``name`` occupies."""
+        s = self._id(mujoco.mjtObj.mjOBJ_SENSOR, name)
+        start = int(self.model.sensor_adr[s])
+        return slice(start, start + int(self.model.sensor_dim[s]))
+
+    # -------------------------------------------------------------- stepping
+    def step(self, ids: np.ndarray | None = None, nstep: int = scene_lib.SUBSTEPS) -> None:
+        """Advance worlds ``ids`` (all if None) by ``nstep`` substeps.
+
+        Positions and velocities are made current at the new state, so that the
+        bound ``xpos``/``site_xpos`` describe the state the agent will act on.
+        """
+        self.batch.step(ids, nstep=nstep, stage=_STAGE_VEL)
+
+    def forward(self, ids: np.ndarray | None = None) -> None:
+        """Recompute derived quantities of worlds ``ids`` from their state."""
+        self.batch.forward(ids, stage=_STAGE_VEL)
+
+    def reset_to_defaults(self, ids: np.ndarray | None = None) -> None:
+        """Put worlds ``ids`` back to the model's default state, without forward."""
+        self.batch.reset(ids, stage=_STAGE_NONE)
+
+    def unstable(self) -> np.ndarray:
+        """(N,) bool: worlds whose MuJoCo warning counters are non-zero."""
+        return self.batch.warning[:, :, 0].sum(axis=1) > 0
+
+    def clear_warnings(self, ids: np.ndarray | None = None) -> None:
+        """Zero the warning counters of worlds ``ids`` (all if None)."""
+        if ids is None:
+            self.batch.warning[...] = 0
+        else:
+            self.batch.warning[ids] = 0
+
+    def get_data(self, world: int) -> mujoco.MjData:
+        """A standalone MjData of one world, forwarded (for rendering)."""
+        data = self.batch.get_data(world)
+        mujoco.mj_forward(self.model, data)
+        return data
+
+
+def compile_spec(spec: mujoco.MjSpec) -> mujoco.MjModel:
+    """Compile a scene spec, naming the scene in errors."""
+    try:
+        return spec.compile()
+    except ValueError as err:  # MjSpec reports compile errors as ValueError
+        raise ValueError(f"scene failed to compile: {err}") from err

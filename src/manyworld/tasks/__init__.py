@@ -1,0 +1,8 @@
+"""The task registry. Importing this package registers the built-in tasks."""
+
+from manyworld.tasks.base import Evaluation, Task, get_task, register, task_names
+from manyworld.tasks.params import TaskParams, param
+
+from manyworld.tasks import push, reach  # noqa: F401  (registration)
+
+__all__ = ["Evaluation", "Task", "TaskParams", "get_task", "param", "register", "task_names"]

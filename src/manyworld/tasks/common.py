@@ -1,0 +1,77 @@
+"""Array helpers shared by task files: the gripper's state and free-body placement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from manyworld.sim import scene as scene_lib
+
+if TYPE_CHECKING:
+    from manyworld.sim.world import BatchSim
+
+IDENTITY_QUAT = np.array([1.0, 0.0, 0.0, 0.0])
+# A pad presses on something when its touch sensor reads above this (newtons).
+TOUCH_THRESHOLD = 0.5
+
+
+class Gripper:
+    """The gripper's named quantities over the batch, resolved once per sim."""
+
+    def __init__(self, sim: "BatchSim"):
+        self.sim = sim
+        self._tcp = sim.site_id("tcp")
+        self._hand = sim.site_id("hand")
+        self._touch = np.array([sim.sensor_slice("pad_left").start, sim.sensor_slice("pad_right").start])
+        self._fingers = np.array([sim.qpos_slice("finger_left").start, sim.qpos_slice("finger_right").start])
+
+    def tcp(self) -> np.ndarray:
+        """(N, 3) tool centre point, between the fingertips."""
+        return self.sim.site_xpos[:, self._tcp]
+
+    def opening(self) -> np.ndarray:
+        """(N,) gap between the pads in metres."""
+        return scene_lib.FINGER_OPEN_GAP - self.sim.qpos[:, self._fingers].sum(axis=1)
+
+    def both_pads_touch(self) -> np.ndarray:
+        """(N,) bool: both finger pads press on something."""
+        return (self.sim.sensordata[:, self._touch] > TOUCH_THRESHOLD).all(axis=1)
+
+    def holds(self, obj_pos: np.ndarray, half_width: float) -> np.ndarray:
+        """(N,) bool: both pads press on an object of the given half-width centred between them."""
+        tcp = self.tcp()
+        between = (np.abs(obj_pos[:, 0] - tcp[:, 0]) < 0.03) & (np.abs(obj_pos[:, 1] - tcp[:, 1]) < 0.02) & (
+            np.abs(obj_pos[:, 2] - tcp[:, 2]) < 0.04)
+        closed_on = self.opening() < 2 * half_width + 0.01
+        return self.both_pads_touch() & between & closed_on
+
+
+class FreeBody:
+    """A body with a free joint: its pose in the observation and its placement."""
+
+    def __init__(self, sim: "BatchSim", name: str):
+        self.sim = sim
+        self.body = sim.body_id(name)
+        self.qpos = sim.qpos_slice(name)
+        self.qvel = sim.qvel_slice(name)
+
+    def pos(self) -> np.ndarray:
+        """(N, 3) position of the body frame."""
+        return self.sim.xpos[:, self.body]
+
+    def quat(self) -> np.ndarray:
+        """(N, 4) orientation, MuJoCo (w, x, y, z)."""
+        return self.sim.xquat[:, self.body]
+
+    def place(self, ids: np.ndarray, pos: np.ndarray, quat: np.ndarray = IDENTITY_QUAT) -> None:
+        """Set the pose of the body in worlds ``ids``, at rest."""
+        q = self.sim.qpos
+        q[ids, self.qpos.start:self.qpos.start + 3] = pos
+        q[ids, self.qpos.start + 3:self.qpos.stop] = quat
+        self.sim.qvel[ids, self.qvel] = 0.0
+
+
+def zeros_obj(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Padding for an absent object: (N, 3) and (N, 4) zeros."""
+    return np.zeros((n, 3)), np.zeros((n, 4))

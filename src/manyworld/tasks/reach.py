@@ -1,0 +1,90 @@
+"""reach: move the gripper's fingertips to a goal point in the air.
+
+Description:
+    The gripper starts above the table; a red puck lies on the table as a
+    distractor. Move the tool centre point (between the fingertips) to the
+    green goal marker. Meta-World's ``reach-v3``.
+
+Randomization:
+    - ``puck_pos``: x in [-0.1, 0.1], y in [0.6, 0.7], z = 0.02 (on the table).
+    - ``goal_pos``: x in [-0.1, 0.1], y in [0.8, 0.9], z in [0.05, 0.3].
+    - Puck and goal are at least 0.15 m apart in xy (as Meta-World).
+
+Success:
+    ``|tcp - goal| <= 0.05`` (Meta-World's threshold).
+
+Reward terms:
+    - ``reach``: tolerance(|tcp - goal|, bound 0.05, margin 0.3), in [0, 1].
+    Reward = 10 on success, else 9 * reach.
+
+Version history:
+    - v1: first version.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from dataclasses import dataclass
+
+from manyworld.sim import parts, scene
+from manyworld.tasks import expert as ex
+from manyworld.tasks import obs as obs_lib
+from manyworld.tasks import rewards
+from manyworld.tasks.base import Evaluation, Task, register
+from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.params import TaskParams, param, xy_distance
+
+SUCCESS_DISTANCE = 0.05
+
+
+@dataclass(frozen=True)
+class ReachParams(TaskParams):
+    puck_pos: tuple[float, float, float] = param((-0.1, 0.6, 0.02), (0.1, 0.7, 0.02), "distractor puck")
+    goal_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.05), (0.1, 0.9, 0.3), "point to reach")
+
+    @classmethod
+    def constraint(cls, f):
+        return xy_distance(f["puck_pos"], f["goal_pos"]) >= 0.15
+
+
+@register
+class Reach(Task):
+    __doc__ = __doc__
+    name = "reach"
+    tags = ("MT10", "ML10-train", "ML45-train", "CW")
+    Params = ReachParams
+
+    def build(self, spec):
+        parts.add_puck(spec, "puck")
+
+    def bind(self, sim):
+        self.gripper = Gripper(sim)
+        self.puck = FreeBody(sim, "puck")
+
+    def place(self, sim, ids, params):
+        self.puck.place(ids, params["puck_pos"])
+
+    def goal(self, params):
+        return params["goal_pos"].copy()
+
+    def objects(self, sim):
+        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
+
+    def evaluate(self, sim, goal):
+        tcp = self.gripper.tcp()
+        dist = np.linalg.norm(tcp - goal, axis=1)
+        success = dist <= SUCCESS_DISTANCE
+        reach = rewards.tolerance(dist, SUCCESS_DISTANCE, 0.3)
+        return Evaluation(
+            reward=rewards.finish(reach, success),
+            success=success,
+            terms={"reach": reach},
+            info={"near_object": dist <= SUCCESS_DISTANCE, "grasp_success": np.zeros_like(success),
+                  "obj_to_target": dist},
+        )
+
+    @staticmethod
+    def expert(obs):
+        o = obs_lib.parse(obs)
+        target = o.goal - scene.TCP_OFFSET
+        return ex.action(ex.move_toward(o.hand, target), -1.0)
