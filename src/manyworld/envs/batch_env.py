@@ -102,6 +102,7 @@ class BatchEnv:
         self.elapsed = np.zeros(n, dtype=np.int64)
         self.needs_reset = np.ones(n, dtype=bool)
         self._prev_frame = np.zeros((n, obs_lib.FRAME_DIM))
+        self.obs_clipped = np.zeros(n, dtype=bool)
         self._make_spaces()
 
     # ------------------------------------------------------------ set-up
@@ -287,8 +288,11 @@ class BatchEnv:
     def _assemble(self, frame: np.ndarray) -> np.ndarray:
         goal = self.goal if self.goal_visible else np.zeros_like(self.goal)
         obs = np.concatenate([frame, self._prev_frame, goal], axis=1)
-        # a safety net only: the bounds are chosen so that physics never leaves them
-        return np.clip(obs, self._obs_low, self._obs_high)
+        # A safety net only: the bounds are chosen so that physics never leaves
+        # them, and the quality gate fails a task whose worlds ever need it.
+        clipped = np.clip(obs, self._obs_low, self._obs_high)
+        self.obs_clipped = (clipped != obs).any(axis=1)
+        return clipped
 
     # ------------------------------------------------------------ utilities
     def _ids(self, ids: Any) -> np.ndarray:

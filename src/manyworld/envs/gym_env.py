@@ -1,0 +1,161 @@
+"""Gymnasium adapters over :class:`BatchEnv`: the single ``Env`` (N = 1) and a ``VectorEnv``.
+
+Both run the same batched code path; the single env only squeezes the batch
+axis. Rendering goes through :mod:`manyworld.report.render`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from manyworld.envs.batch_env import BatchEnv
+from manyworld.sim import scene as scene_lib
+from manyworld.tasks.base import Task
+
+RENDER_FPS = int(round(1.0 / (scene_lib.TIMESTEP * scene_lib.SUBSTEPS)))  # 80
+
+
+class ManyWorldEnv(gym.Env):
+    """One world of a task as a gymnasium ``Env`` (``gymnasium.make("manyworld/reach-v1")``).
+
+    ``reset(seed=s)`` reseeds the env's own generator (the global numpy RNG is
+    never used). ``reset(options={"params": p})`` pins a variation (the task's
+    parameter dataclass, its dict, or a flat row) for this and later resets;
+    ``options={"params": None}`` unpins it. :meth:`set_task` does the same.
+    Episodes truncate after ``max_episode_steps`` (500).
+
+    Keyword arguments are those of :class:`BatchEnv`, plus ``render_mode``
+    (``"rgb_array"`` or ``"depth_array"``), ``camera`` and ``width``/``height``.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "depth_array"], "render_fps": RENDER_FPS}
+
+    def __init__(self, task: str | type[Task], render_mode: str | None = None, camera: str = "corner",
+                 width: int = 480, height: int = 480, **kwargs: Any):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, "
+                             f"got {render_mode!r}")
+        self.batch_env = BatchEnv(task, 1, **kwargs)
+        self.observation_space = self.batch_env.observation_space
+        self.action_space = self.batch_env.action_space
+        self.render_mode = render_mode
+        self._camera, self._size = camera, (height, width)
+        self._renderer = None
+
+    @property
+    def task(self) -> Task:
+        return self.batch_env.task
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if options and "params" in options:
+            self.batch_env.set_task(options["params"])
+        obs, info = self.batch_env.reset(seed=seed)
+        return obs[0], {k: v[0] for k, v in info.items()}
+
+    def step(self, action):
+        action = np.asarray(action, dtype=np.float64)
+        if action.shape != (4,):
+            raise ValueError(f"action must have shape (4,), got {action.shape}")
+        obs, reward, terminated, truncated, info = self.batch_env.step(action[None])
+        return (obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]),
+                {k: _scalar(v[0]) for k, v in info.items()})
+
+    def set_task(self, params) -> None:
+        """Pin a variation (or unpin with None) for later resets."""
+        self.batch_env.set_task(params)
+
+    def render(self):
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' to make()")
+            return None
+        from manyworld.report.render import WorldRenderer
+
+        if self._renderer is None:
+            self._renderer = WorldRenderer(self.batch_env.model, *self._size)
+        return self._renderer.render(self.batch_env.sim, 0, self._camera,
+                                     depth=self.render_mode == "depth_array")
+
+    def close(self):
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+
+class ManyWorldVectorEnv(VectorEnv):
+    """N worlds of one task as a gymnasium ``VectorEnv`` with autoreset.
+
+    ``gymnasium.make_vec("manyworld/reach-v1", num_envs=N)`` builds one. The
+    autoreset mode is gymnasium's ``NEXT_STEP`` by default: the step after an
+    episode ends resets that world and returns its first observation with
+    reward 0 (the action is ignored). ``autoreset_mode=AutoresetMode.SAME_STEP``
+    resets in the same step instead and puts the last observation of the
+    finished episode in ``info["final_obs"]`` (with ``info["_final_obs"]`` the
+    mask of worlds that finished).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"],
+                "render_fps": RENDER_FPS}
+
+    def __init__(self, task: str | type[Task], num_envs: int = 1,
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **kwargs: Any):
+        self.batch_env = BatchEnv(task, num_envs, **kwargs)
+        self.num_envs = num_envs
+        self.autoreset_mode = AutoresetMode(autoreset_mode)
+        if self.autoreset_mode == AutoresetMode.DISABLED:
+            raise ValueError("autoreset_mode DISABLED is not supported: use BatchEnv for manual resets")
+        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
+        self.single_observation_space = self.batch_env.observation_space
+        self.single_action_space = self.batch_env.action_space
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._pending_reset = np.zeros(num_envs, dtype=bool)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if isinstance(seed, (list, tuple)):
+            seed = seed[0]
+        if options and "params" in options:
+            self.batch_env.set_task(options["params"])
+        self._pending_reset[:] = False
+        return self.batch_env.reset(seed=seed)
+
+    def step(self, actions):
+        env = self.batch_env
+        actions = np.asarray(actions, dtype=np.float64)
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP and self._pending_reset.any():
+            done = self._pending_reset.copy()
+            # worlds that just restart are not stepped: hold them in place
+            env.needs_reset[done] = False
+            actions = np.where(done[:, None], 0.0, actions)
+            obs, reward, terminated, truncated, info = env.step(actions)
+            reset_obs, _ = env.reset(ids=done)
+            obs[done] = reset_obs[done]
+            reward[done] = 0.0
+            terminated[done] = False
+            truncated[done] = False
+            env.needs_reset[done] = False
+        else:
+            obs, reward, terminated, truncated, info = env.step(actions)
+        finished = terminated | truncated
+        if self.autoreset_mode == AutoresetMode.SAME_STEP and finished.any():
+            info = dict(info, final_obs=obs.copy(), _final_obs=finished.copy())
+            reset_obs, _ = env.reset(ids=finished)
+            obs = np.where(finished[:, None], reset_obs, obs)
+        else:
+            self._pending_reset = finished.copy()
+        return obs, reward, terminated, truncated, info
+
+    def set_task(self, params, ids=None) -> None:
+        """Pin variations of worlds ``ids`` (see :meth:`BatchEnv.set_task`)."""
+        self.batch_env.set_task(params, ids)
+
+    def close_extras(self, **kwargs):
+        self.batch_env.close()
+
+
+def _scalar(x):
+    return x.item() if isinstance(x, np.generic) else x

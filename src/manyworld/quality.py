@@ -1,0 +1,211 @@
+"""The quality gate: checks every task must pass, built-in or user-defined.
+
+:func:`check_task` runs a task through its scripted expert, a uniform random
+policy and an idle policy, all batched, and returns a :class:`GateReport` of
+named checks. ``manyworld check`` prints the reports; the test suite runs the
+gate over the registry.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from manyworld.envs.batch_env import BatchEnv
+from manyworld.tasks.base import NUM_VARIATIONS, Task, get_task
+
+EXPERT_MIN_SUCCESS = 0.95
+BASELINE_MAX_SUCCESS = 0.05
+SETTLE_STEPS = 20
+SETTLE_TOLERANCE = 0.002  # metres
+DETERMINISM_STEPS = 60
+
+
+@dataclass
+class Check:
+    """One named check: whether it passed, and what was measured."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class GateReport:
+    """The gate's verdict on one task."""
+
+    task: str
+    checks: list[Check] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def add(self, name: str, passed: bool, detail: str) -> None:
+        self.checks.append(Check(name, bool(passed), detail))
+
+    def format(self) -> str:
+        """A readable report card."""
+        head = f"{self.task}: {'PASS' if self.passed else 'FAIL'} ({self.seconds:.1f} s)"
+        lines = [head] + [f"  [{'ok' if c.passed else 'FAIL'}] {c.name}: {c.detail}" for c in self.checks]
+        return "\n".join(lines)
+
+
+@dataclass
+class Rollout:
+    """Per-episode results of one batched rollout."""
+
+    solved: np.ndarray  # (n,) bool: success at any step
+    first_success: np.ndarray  # (n,) step of first success, -1 if none
+    episode_reward: np.ndarray  # (n,) sum of rewards
+    reward_min: float
+    reward_max: float
+    reward_10_iff_success: bool
+    warnings: int
+    nonfinite: int
+    obs_outside: int
+
+
+def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when_solved: bool) -> Rollout:
+    """Run one episode per variation (env has one world per variation) and collect results."""
+    n = env.num_worlds
+    env.set_task(variations)
+    obs, _ = env.reset()
+    solved = np.zeros(n, bool)
+    first = np.full(n, -1)
+    total = np.zeros(n)
+    rmin, rmax, iff, warnings, nonfinite, outside = np.inf, -np.inf, True, 0, 0, 0
+    for t in range(steps):
+        obs, reward, _, truncated, info = env.step(policy(obs))
+        success = info["success"]
+        rmin, rmax = min(rmin, float(reward.min())), max(rmax, float(reward.max()))
+        iff &= bool(((reward == 10.0) == success).all())
+        warnings += int(info["physics_warning"].sum())
+        nonfinite += int((~np.isfinite(obs)).any(axis=1).sum())
+        outside += int(env.obs_clipped.sum())
+        first[success & ~solved] = t + 1
+        solved |= success
+        total += reward
+        if truncated.any():  # physics warnings truncate; the episode cannot go on
+            env.needs_reset[:] = False
+        if stop_when_solved and solved.all():
+            break
+    return Rollout(solved, first, total, rmin, rmax, iff, warnings, nonfinite, outside)
+
+
+def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, seed: int = 0) -> GateReport:
+    """Run the quality gate on one task.
+
+    Args:
+        task: a registered name or a Task subclass (a user's own task works too).
+        num_variations: how many of the 50 train and 50 test variations to
+            check (the CI tier uses fewer; the full gate uses all 50).
+        seed: seed of the random policy and the env.
+    """
+    task_cls = get_task(task) if isinstance(task, str) else task
+    t0 = time.perf_counter()
+    report = GateReport(task_cls.name)
+    k = num_variations
+    train = task_cls.variations("train")
+    test = task_cls.variations("test")
+
+    # --- the variation sets
+    P = task_cls.Params
+    distinct = len({r.tobytes() for r in train}) == len(train) and len({r.tobytes() for r in test}) == len(test)
+    disjoint = not ({r.tobytes() for r in train} & {r.tobytes() for r in test})
+    inside = bool(P.valid(train).all() and P.valid(test).all())
+    report.add("variations", distinct and disjoint and inside and len(train) == len(test) == NUM_VARIATIONS,
+               f"{len(train)} train + {len(test)} test, distinct={distinct}, disjoint={disjoint}, "
+               f"inside ranges and constraint={inside}")
+
+    env = BatchEnv(task_cls, k, seed=seed)
+
+    # --- nothing solved at reset, and settled: 20 idle steps move no object > 2 mm
+    env.set_task(train[:k])
+    obs0, _ = env.reset()
+    solved_at_reset = env.task.evaluate(env.sim, env.goal).success
+    report.add("not solved at reset", not solved_at_reset.any(),
+               f"{int(solved_at_reset.sum())}/{k} variations solved before any action")
+    obs = obs0
+    for _ in range(SETTLE_STEPS):
+        obs, *_ = env.step(np.zeros((k, 4)))
+    drift = np.maximum(np.linalg.norm(obs[:, 4:7] - obs0[:, 4:7], axis=1),
+                       np.linalg.norm(obs[:, 11:14] - obs0[:, 11:14], axis=1))
+    report.add("settled at reset", drift.max() <= SETTLE_TOLERANCE,
+               f"max object drift over {SETTLE_STEPS} idle steps {1000 * drift.max():.2f} mm "
+               f"(limit {1000 * SETTLE_TOLERANCE:.0f} mm)")
+
+    # --- the expert on train and test variations
+    results = {}
+    for split, rows in (("train", train[:k]), ("test", test[:k])):
+        results[split] = r = rollout(env, task_cls.expert, rows, env.max_episode_steps, stop_when_solved=False)
+        rate = r.solved.mean()
+        median = float(np.median(r.first_success[r.solved])) if r.solved.any() else float("nan")
+        report.metrics[f"expert_{split}_success"] = float(rate)
+        report.metrics[f"expert_{split}_median_steps"] = median
+        report.add(f"expert on {split}", rate >= EXPERT_MIN_SUCCESS,
+                   f"success {rate:.2f} (>= {EXPERT_MIN_SUCCESS}) over {k} variations, median {median:.0f} steps"
+                   + (f"; failed {np.flatnonzero(~r.solved).tolist()[:10]}" if not r.solved.all() else ""))
+
+    # --- baselines: random and idle
+    rng = np.random.default_rng(seed)
+    baselines = {
+        "random": rollout(env, lambda o: rng.uniform(-1, 1, (k, 4)), train[:k], env.max_episode_steps, False),
+        "idle": rollout(env, lambda o: np.zeros((k, 4)), train[:k], env.max_episode_steps, False),
+    }
+    for name, r in baselines.items():
+        rate = r.solved.mean()
+        report.metrics[f"{name}_success"] = float(rate)
+        report.add(f"{name} policy fails", rate <= BASELINE_MAX_SUCCESS,
+                   f"success {rate:.2f} (<= {BASELINE_MAX_SUCCESS}) over {k} episodes")
+
+    # --- reward, stability and observation bounds over every rollout
+    every = [*results.values(), *baselines.values()]
+    rmin, rmax = min(r.reward_min for r in every), max(r.reward_max for r in every)
+    report.add("reward range", 0.0 <= rmin and rmax <= 10.0, f"rewards in [{rmin:.3f}, {rmax:.3f}]")
+    report.add("reward 10 iff success", all(r.reward_10_iff_success for r in every),
+               "reward equals 10 exactly at the successful steps")
+    expert_return = float(np.mean([results[s].episode_reward.mean() for s in results]))
+    random_return = float(baselines["random"].episode_reward.mean())
+    report.metrics["expert_return"], report.metrics["random_return"] = expert_return, random_return
+    report.add("expert out-earns random", expert_return > random_return,
+               f"mean episode reward expert {expert_return:.0f} vs random {random_return:.0f}")
+    warnings = sum(r.warnings for r in every)
+    nonfinite = sum(r.nonfinite for r in every)
+    report.add("physics stable", warnings == 0 and nonfinite == 0,
+               f"{warnings} MuJoCo warnings, {nonfinite} non-finite observations in {len(every) * k} episodes")
+    outside = sum(r.obs_outside for r in every)
+    report.add("observations inside space", outside == 0,
+               f"{outside} observations outside observation_space")
+
+    # --- reproducibility
+    report.add("same seed, same bits", _same_bits(task_cls, seed), f"{DETERMINISM_STEPS} random steps, two envs")
+    a = BatchEnv(task_cls, 1, seed=seed)
+    b = BatchEnv(task_cls, 1, seed=seed + 1)
+    differ = not np.array_equal(_draws(a, 5), _draws(b, 5))
+    report.add("different seeds, different variations", differ, "5 resets each under two seeds")
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _draws(env: BatchEnv, resets: int) -> np.ndarray:
+    return np.stack([env.reset()[1]["variation"][0] for _ in range(resets)])
+
+
+def _same_bits(task_cls: type[Task], seed: int) -> bool:
+    trajectories = []
+    for _ in range(2):
+        env = BatchEnv(task_cls, 4, seed=seed, variations="random")
+        rng = np.random.default_rng(seed)
+        obs, _ = env.reset(seed=seed)
+        frames = [obs]
+        for _ in range(DETERMINISM_STEPS):
+            obs, reward, *_ = env.step(rng.uniform(-1, 1, (4, 4)))
+            frames.append(obs)
+            frames.append(reward[:, None])
+        trajectories.append(np.concatenate([f.ravel() for f in frames]))
+    return trajectories[0].tobytes() == trajectories[1].tobytes()

@@ -1,0 +1,1 @@
+"""Rendering, videos and figures."""

@@ -1,0 +1,84 @@
+"""Offscreen rendering of batch worlds, contact sheets and videos.
+
+Works headless with ``MUJOCO_GL=egl`` or ``MUJOCO_GL=osmesa`` (set before
+MuJoCo creates a context). Each :class:`WorldRenderer` owns its own GL context,
+so several envs rendering in one process do not corrupt each other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+
+class WorldRenderer:
+    """Renders one world of a :class:`~manyworld.sim.world.BatchSim` from a named camera."""
+
+    def __init__(self, model: mujoco.MjModel, height: int = 480, width: int = 480):
+        self.model = model
+        self._renderer = mujoco.Renderer(model, height=height, width=width)
+        self._data = mujoco.MjData(model)
+
+    def render(self, sim, world: int, camera: str = "corner", depth: bool = False) -> np.ndarray:
+        """An (H, W, 3) uint8 image (or (H, W) float depth) of ``world`` seen from ``camera``."""
+        if mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_CAMERA, camera) < 0:
+            names = [self.model.camera(i).name for i in range(self.model.ncam)]
+            raise ValueError(f"unknown camera {camera!r}; cameras: {', '.join(names)}")
+        sim.batch.get_data(world, self._data)
+        mujoco.mj_forward(self.model, self._data)
+        if depth:
+            self._renderer.enable_depth_rendering()
+        else:
+            self._renderer.disable_depth_rendering()
+        self._renderer.update_scene(self._data, camera=camera)
+        return self._renderer.render().copy()
+
+    def close(self) -> None:
+        """Free the GL context."""
+        self._renderer.close()
+
+
+def save_image(image: np.ndarray, path: str | Path) -> Path:
+    """Write an image (PNG/JPEG by extension)."""
+    import imageio.v3 as iio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(path, image)
+    return path
+
+
+def save_video(frames: list[np.ndarray], path: str | Path, fps: int = 40) -> Path:
+    """Write frames as a GIF or MP4 (MP4 needs the ``video`` extra: imageio-ffmpeg)."""
+    import imageio.v3 as iio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".gif":
+        iio.imwrite(path, np.stack(frames), duration=1000.0 / fps, loop=0)
+    elif path.suffix.lower() == ".mp4":
+        try:
+            iio.imwrite(path, np.stack(frames), fps=fps, codec="libx264")
+        except Exception as err:  # imageio raises various errors when ffmpeg is absent
+            raise RuntimeError(f"writing {path} needs ffmpeg: pip install 'manyworld[video]' ({err})") from err
+    else:
+        raise ValueError(f"video must end in .gif or .mp4, got {path.name}")
+    return path
+
+
+def contact_sheet(images: list[np.ndarray], labels: list[str], columns: int = 5) -> np.ndarray:
+    """Tile images into one labelled grid image."""
+    from PIL import Image, ImageDraw
+
+    h, w = images[0].shape[:2]
+    rows = (len(images) + columns - 1) // columns
+    sheet = Image.new("RGB", (columns * w, rows * h), (30, 30, 30))
+    draw = ImageDraw.Draw(sheet)
+    for k, (img, label) in enumerate(zip(images, labels)):
+        x, y = (k % columns) * w, (k // columns) * h
+        sheet.paste(Image.fromarray(img), (x, y))
+        draw.rectangle([x, y, x + 8 * len(label) + 8, y + 18], fill=(0, 0, 0))
+        draw.text((x + 4, y + 3), label, fill=(255, 255, 255))
+    return np.asarray(sheet)

@@ -1,0 +1,140 @@
+"""pick-place: pick a puck up and hold it at a goal point in the air.
+
+Description:
+    A puck (a 4 cm block) lies on the table in front of the gripper. Grasp it,
+    lift it and bring it to the green goal marker, which floats above the
+    table beyond the puck. Meta-World's ``pick-place-v3``.
+
+Randomization:
+    - ``puck_pos``: x in [-0.1, 0.1], y in [0.6, 0.7], z = 0.02 (on the table).
+    - ``goal_pos``: x in [-0.1, 0.1], y in [0.8, 0.9], z in [0.05, 0.3].
+    - Puck and goal are at least 0.15 m apart in xy (as Meta-World), so the
+      puck never starts within the success radius.
+
+Success:
+    ``|puck - goal| <= 0.07`` (Meta-World's threshold).
+
+Reward terms:
+    - ``reach``: tolerance(|tcp - puck|, bound 0.02, margin 0.2).
+    - ``grasp``: 1 while the fingers hold the puck, else 0.
+    - ``lift``: tolerance(goal height - puck height, bound 0.01, margin 0.2)
+      while the puck is held, else 0 (rewards carrying the puck up, not
+      dragging it along the table).
+    - ``in_place``: tolerance(|puck - goal|, bound 0.07, margin 0.3).
+    Reward = 10 on success, else
+    9 * (0.15 reach + 0.1 grasp + 0.1 lift + 0.65 in_place).
+
+Version history:
+    - v1: first version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from manyworld.sim import parts, scene
+from manyworld.tasks import expert as ex
+from manyworld.tasks import obs as obs_lib
+from manyworld.tasks import rewards
+from manyworld.tasks.base import Evaluation, Task, register
+from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.params import TaskParams, param, xy_distance
+
+SUCCESS_DISTANCE = 0.07
+# The puck counts as lifted (grasp_success) this far above its resting height.
+LIFTED = 0.01
+
+
+@dataclass(frozen=True)
+class PickPlaceParams(TaskParams):
+    puck_pos: tuple[float, float, float] = param((-0.1, 0.6, 0.02), (0.1, 0.7, 0.02), "puck start")
+    goal_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.05), (0.1, 0.9, 0.3), "point to bring the puck to")
+
+    @classmethod
+    def constraint(cls, f):
+        return xy_distance(f["puck_pos"], f["goal_pos"]) >= 0.15
+
+
+@register
+class PickPlace(Task):
+    __doc__ = __doc__
+    name = "pick-place"
+    tags = ("MT10", "ML10-train", "ML45-train")
+    Params = PickPlaceParams
+
+    def build(self, spec):
+        parts.add_puck(spec, "puck")
+
+    def bind(self, sim):
+        self.gripper = Gripper(sim)
+        self.puck = FreeBody(sim, "puck")
+
+    def place(self, sim, ids, params):
+        self.puck.place(ids, params["puck_pos"])
+
+    def goal(self, params):
+        return params["goal_pos"].copy()
+
+    def objects(self, sim):
+        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
+
+    def evaluate(self, sim, goal):
+        tcp, puck = self.gripper.tcp(), self.puck.pos()
+        to_puck = np.linalg.norm(tcp - puck, axis=1)
+        to_goal = np.linalg.norm(puck - goal, axis=1)
+        success = to_goal <= SUCCESS_DISTANCE
+        held = self.gripper.holds(puck, parts.PUCK_HALF)
+        below_goal = np.maximum(goal[:, 2] - puck[:, 2], 0.0)
+        terms = {
+            "reach": rewards.tolerance(to_puck, 0.02, 0.2),
+            "grasp": held.astype(np.float64),
+            "lift": np.where(held, rewards.tolerance(below_goal, 0.01, 0.2), 0.0),
+            "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3),
+        }
+        shaped = 0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"] + 0.65 * terms["in_place"]
+        lifted = puck[:, 2] > parts.PUCK_HALF + LIFTED
+        return Evaluation(
+            reward=rewards.finish(shaped, success),
+            success=success,
+            terms=terms,
+            info={"near_object": to_puck <= 0.03, "grasp_success": held & lifted, "obj_to_target": to_goal},
+        )
+
+    @staticmethod
+    def expert(obs):
+        """Grasp the puck from above, lift it straight up, then carry it to the goal."""
+        o = obs_lib.parse(obs)
+        puck, goal = o.obj1_pos, o.goal
+        tcp = o.hand + scene.TCP_OFFSET
+        # first lift the held puck off the table (to the goal's height, at most
+        # 5 cm up) before moving sideways, so that it never drags on the table
+        lift_to = np.minimum(goal[:, 2], parts.PUCK_HALF + 0.05)
+        on_table = puck[:, 2] < lift_to - 0.01
+        destination = np.where(on_table[:, None], np.c_[tcp[:, :2], lift_to], goal)
+        return grasp_and_carry(o, puck, destination)
+
+
+def grasp_and_carry(o: obs_lib.Obs, obj: np.ndarray, destination: np.ndarray,
+                    hover: float = 0.08) -> np.ndarray:
+    """Hover over ``obj``, descend, close fully, then carry the TCP to ``destination``.
+
+    Like :func:`manyworld.tasks.push.grasp_and_carry`, but the carry starts
+    only once the fingers have closed on the object (opening below 0.6), so a
+    lift never begins with a loose grasp.
+    """
+    tcp = o.hand + scene.TCP_OFFSET
+    near_xy = ex.near(tcp, obj, 0.02, slice(0, 2))
+    centred = ex.near(tcp, obj, 0.01, slice(0, 2))
+    at_height = np.abs(tcp[:, 2] - obj[:, 2]) < 0.015
+    closing = (o.gripper < 0.8) & ex.near(tcp, obj, 0.03)
+    holding = (o.gripper < 0.6) & ex.near(tcp, obj, 0.03)
+    low = tcp[:, 2] < obj[:, 2] + 0.5 * hover
+    above = np.c_[obj[:, :2], obj[:, 2:3] + hover]
+    lift = np.c_[tcp[:, :2], obj[:, 2:3] + hover]
+    target = np.where((low & ~near_xy)[:, None], lift, above)
+    target = np.where(near_xy[:, None], obj, target)
+    target = np.where(holding[:, None], destination, target)
+    grip = np.where(closing | (centred & at_height), 1.0, -1.0)
+    return ex.action(ex.move_toward(tcp, target), grip)
