@@ -46,15 +46,19 @@ class ManyWorldEnv(gym.Env):
         self.render_mode = render_mode
         self._camera, self._size = camera, (height, width)
         self._renderer = None
+        # one generator for gymnasium's np_random and the variation draws
+        self._np_random = self.batch_env.rng
 
     @property
     def task(self) -> Task:
         return self.batch_env.task
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        self.batch_env.rng = self.np_random
         if options and "params" in options:
             self.batch_env.set_task(options["params"])
-        obs, info = self.batch_env.reset(seed=seed)
+        obs, info = self.batch_env.reset()
         return obs[0], {k: v[0] for k, v in info.items()}
 
     def step(self, action):

@@ -50,7 +50,8 @@ LIFTED = 0.01
 @dataclass(frozen=True)
 class PickPlaceParams(TaskParams):
     puck_pos: tuple[float, float, float] = param((-0.1, 0.6, 0.02), (0.1, 0.7, 0.02), "puck start")
-    goal_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.05), (0.1, 0.9, 0.3), "point to bring the puck to")
+    goal_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.05), (0.1, 0.9, 0.3),
+                                                 "point to bring the puck to")
 
     @classmethod
     def constraint(cls, f):
@@ -93,13 +94,15 @@ class PickPlace(Task):
             "lift": np.where(held, rewards.tolerance(below_goal, 0.01, 0.2), 0.0),
             "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3),
         }
-        shaped = 0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"] + 0.65 * terms["in_place"]
+        shaped = (0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"]
+                  + 0.65 * terms["in_place"])
         lifted = puck[:, 2] > parts.PUCK_HALF + LIFTED
         return Evaluation(
             reward=rewards.finish(shaped, success),
             success=success,
             terms=terms,
-            info={"near_object": to_puck <= 0.03, "grasp_success": held & lifted, "obj_to_target": to_goal},
+            info={"near_object": to_puck <= 0.03, "grasp_success": held & lifted,
+                  "obj_to_target": to_goal},
         )
 
     @staticmethod

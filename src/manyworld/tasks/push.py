@@ -54,7 +54,7 @@ class PushParams(TaskParams):
 class Push(Task):
     __doc__ = __doc__
     name = "push"
-    tags = ("MT10", "ML10-train", "ML45-train", "CW")
+    tags = ("MT10", "ML10-train", "ML45-train")
     Params = PushParams
 
     def build(self, spec):

@@ -51,7 +51,7 @@ class ReachParams(TaskParams):
 class Reach(Task):
     __doc__ = __doc__
     name = "reach"
-    tags = ("MT10", "ML10-train", "ML45-train", "CW")
+    tags = ("MT10", "ML10-train", "ML45-train")
     Params = ReachParams
 
     def build(self, spec):

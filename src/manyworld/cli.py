@@ -1,0 +1,252 @@
+"""The ``manyworld`` command: list, check, render, rollout, bench, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _tasks(names: list[str]) -> list[str]:
+    from manyworld.tasks.base import get_task, task_names
+
+    if not names or names == ["all"]:
+        return task_names()
+    out = []
+    for n in names:
+        if n in {"MT10", "ML10-train", "ML10-test", "ML45-train", "ML45-test", "CW"}:
+            out += task_names(tag=n)
+        else:
+            out.append(get_task(n).name)
+    return out
+
+
+def _write_json_atomic(path: Path, payload) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(payload, f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------- commands
+def cmd_list(args) -> int:
+    from manyworld.tasks.base import get_task
+
+    names = _tasks(args.tasks)
+    width = max(len(n) for n in names)
+    for n in names:
+        t = get_task(n)
+        print(f"{n:<{width}}  {t.env_id():<{width + 14}}  {', '.join(t.tags)}")
+    print(f"{len(names)} tasks")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from manyworld.quality import check_task
+
+    names = _tasks(args.tasks)
+    failed, results = [], []
+    t0 = time.perf_counter()
+    for k, name in enumerate(names, 1):
+        report = check_task(name, num_variations=args.variations, seed=args.seed)
+        print(report.format(), flush=True)
+        elapsed = time.perf_counter() - t0
+        eta = elapsed / k * (len(names) - k)
+        print(f"  -- {k}/{len(names)} tasks, {elapsed:.0f} s elapsed, ETA {eta:.0f} s", file=sys.stderr, flush=True)
+        results.append({"task": name, "passed": report.passed, "metrics": report.metrics,
+                        "checks": [c.__dict__ for c in report.checks], "seconds": report.seconds})
+        if not report.passed:
+            failed.append(name)
+    if args.out:
+        _write_json_atomic(Path(args.out), results)
+    print(f"\n{len(names) - len(failed)}/{len(names)} tasks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def cmd_render(args) -> int:
+    from manyworld.envs.batch_env import BatchEnv
+    from manyworld.report.render import WorldRenderer, contact_sheet, save_image
+    from manyworld.sim.scene import CAMERAS
+
+    if args.camera not in CAMERAS:
+        print(f"unknown camera {args.camera!r}; cameras: {', '.join(CAMERAS)}", file=sys.stderr)
+        return 2
+    names = _tasks(args.tasks)
+    images = []
+    for name in names:
+        env = BatchEnv(name, 1, seed=args.seed)
+        env.reset()
+        renderer = WorldRenderer(env.model, args.height, args.width)
+        images.append(renderer.render(env.sim, 0, args.camera))
+        renderer.close()
+    image = images[0] if len(images) == 1 else contact_sheet(images, names, columns=args.columns)
+    print(f"wrote {save_image(image, args.out)}")
+    return 0
+
+
+def cmd_rollout(args) -> int:
+    from manyworld.envs.batch_env import BatchEnv
+    from manyworld.report.render import WorldRenderer, save_video
+    from manyworld.tasks.base import get_task
+
+    task = get_task(args.task)
+    env = BatchEnv(task, 1, seed=args.seed, variations=args.split)
+    rng = np.random.default_rng(args.seed)
+    obs, _ = env.reset()
+    renderer = WorldRenderer(env.model, args.height, args.width) if args.video else None
+    frames = [renderer.render(env.sim, 0, args.camera)] if renderer else []
+    total, success_at = 0.0, None
+    for t in range(args.steps):
+        if args.policy == "expert":
+            action = task.expert(obs)
+        else:
+            action = rng.uniform(-1, 1, (1, 4))
+        obs, reward, terminated, truncated, info = env.step(action)
+        total += float(reward[0])
+        if info["success"][0] and success_at is None:
+            success_at = t + 1
+        if renderer and t % args.frame_skip == 0:
+            frames.append(renderer.render(env.sim, 0, args.camera))
+        if truncated[0] or (success_at and args.stop_on_success and t + 1 >= success_at + 20):
+            break
+    print(f"{task.name} ({args.policy}, variation {env.params_of(0).to_json()}): "
+          f"return {total:.1f}, success {'at step ' + str(success_at) if success_at else 'no'}")
+    if renderer:
+        renderer.close()
+        print(f"wrote {save_video(frames, args.video, fps=max(1, 80 // args.frame_skip))} ({len(frames)} frames)")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from manyworld import bench
+
+    names = _tasks(args.tasks)
+    worlds = tuple(int(x) for x in args.worlds.split(","))
+    speeds = []
+    print(f"machine: {bench.machine()}")
+    print(f"{'task':<24}{'single':>9}" + "".join(f"{f'N={n}':>10}{'ceil':>9}{'%':>5}" for n in worlds)
+          + f"{'reset ms/world':>16}")
+    for name in names:
+        s = bench.measure_task(name, worlds, steps=args.steps, repeats=args.repeats)
+        speeds.append(s)
+        row = f"{name:<24}{s.single_env:>9.0f}"
+        row += "".join(f"{s.batch[n]:>10.0f}{s.ceiling[n]:>9.0f}{100 * s.ratio(n):>5.0f}" for n in worlds)
+        print(row + f"{s.reset_ms_per_world:>16.3f}", flush=True)
+    payload: dict = {"machine": bench.machine(), "tasks": bench.to_json(speeds)}
+    if args.metaworld_python:
+        mw = bench.metaworld_speed(args.metaworld_python, steps=args.steps, repeats=args.repeats)
+        ours_1 = bench.mt10_vector_speed(names, 1, args.steps, args.repeats)
+        ours_n = bench.mt10_vector_speed(names, max(worlds), args.steps, args.repeats)
+        payload["metaworld"] = mw
+        payload["comparison"] = {
+            "metaworld_mt10_sync": mw["mt10_vector_sync_steps_per_s"],
+            "manyworld_1_world_per_task": ours_1,
+            f"manyworld_{max(worlds)}_worlds_per_task": ours_n,
+            "ratio_1_world_per_task": ours_1 / mw["mt10_vector_sync_steps_per_s"],
+            f"ratio_{max(worlds)}_worlds_per_task": ours_n / mw["mt10_vector_sync_steps_per_s"],
+        }
+        print(json.dumps(payload["comparison"], indent=2))
+    if args.out:
+        _write_json_atomic(Path(args.out), payload)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Show the suite working: list, gate a few tasks, render a contact sheet and an expert video."""
+    out = Path(args.out)
+    print("== tasks ==")
+    cmd_list(argparse.Namespace(tasks=[]))
+    print("\n== quality gate (10 variations per split) ==")
+    rc = cmd_check(argparse.Namespace(tasks=args.tasks, variations=10, seed=0, out=str(out / "check.json")))
+    print("\n== renders ==")
+    cmd_render(argparse.Namespace(tasks=[], camera="corner", out=str(out / "tasks.png"), seed=0,
+                                  width=320, height=240, columns=5))
+    cmd_rollout(argparse.Namespace(task=(args.tasks or ["push"])[0], policy="expert", seed=0, split="test",
+                                   steps=500, video=str(out / "expert.gif"), camera="corner", width=320,
+                                   height=240, frame_skip=4, stop_on_success=True))
+    return rc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``manyworld`` command."""
+    p = argparse.ArgumentParser(prog="manyworld", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("list", help="list tasks with their ids and tags")
+    s.add_argument("tasks", nargs="*", help="task names or a tag (MT10, ...); default: all")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("check", help="run the quality gate on tasks (non-zero exit on failure)")
+    s.add_argument("tasks", nargs="*", help="task names, a tag, or 'all' (default)")
+    s.add_argument("--variations", type=int, default=50, help="train and test variations to check (1-50)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", help="also write the reports as JSON")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("render", help="render tasks offscreen to a PNG (a contact sheet for several)")
+    s.add_argument("tasks", nargs="*", help="task names, a tag or 'all'")
+    s.add_argument("--camera", default="corner", help="corner, topview, front, side or gripper")
+    s.add_argument("--out", default="render.png")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--width", type=int, default=480)
+    s.add_argument("--height", type=int, default=480)
+    s.add_argument("--columns", type=int, default=5)
+    s.set_defaults(func=cmd_render)
+
+    s = sub.add_parser("rollout", help="run one episode with the expert or a random policy")
+    s.add_argument("task")
+    s.add_argument("--policy", choices=["expert", "random"], default="expert")
+    s.add_argument("--split", choices=["train", "test", "random"], default="train")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--steps", type=int, default=500)
+    s.add_argument("--video", help="write a .gif or .mp4")
+    s.add_argument("--camera", default="corner")
+    s.add_argument("--width", type=int, default=320)
+    s.add_argument("--height", type=int, default=240)
+    s.add_argument("--frame-skip", type=int, default=2, help="render every k-th step")
+    s.add_argument("--stop-on-success", action="store_true", help="end 20 steps after the first success")
+    s.set_defaults(func=cmd_rollout)
+
+    s = sub.add_parser("bench", help="measure env steps/s against the physics-only ceiling")
+    s.add_argument("tasks", nargs="*", default=["MT10"])
+    s.add_argument("--worlds", default="1,10,50", help="comma-separated N values")
+    s.add_argument("--steps", type=int, default=500)
+    s.add_argument("--repeats", type=int, default=3)
+    s.add_argument("--metaworld-python", help="python of a venv with metaworld==3.1.1, for the side-by-side run")
+    s.add_argument("--out", help="write the figures as JSON")
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("demo", help="show the suite working: tasks, gate, renders, an expert video")
+    s.add_argument("tasks", nargs="*", default=["reach", "push"])
+    s.add_argument("--out", default="out/demo")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``manyworld`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        import manyworld  # noqa: F401  (sets the GL backend, registers tasks)
+
+        return int(args.func(args) or 0)
+    except KeyError as err:  # unknown task names carry their suggestions
+        print(f"error: {err.args[0]}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

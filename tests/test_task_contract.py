@@ -1,0 +1,119 @@
+"""Contract tests run over every registered task (fast tier)."""
+
+import json
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from manyworld.envs.batch_env import BatchEnv
+from manyworld.quality import check_task
+from manyworld.tasks.base import get_task
+
+CI_VARIATIONS = 10
+
+
+def test_quality_gate_ci_tier(task_name):
+    report = check_task(task_name, num_variations=CI_VARIATIONS)
+    assert report.passed, report.format()
+
+
+@pytest.mark.slow
+def test_quality_gate_full(task_name):
+    report = check_task(task_name)
+    assert report.passed, report.format()
+
+
+def test_docstring_sections(task_name):
+    doc = get_task(task_name).__doc__
+    for section in ("Description:", "Randomization:", "Success:", "Reward terms:", "Version history:"):
+        assert section in doc, f"{task_name} docstring lacks {section}"
+
+
+def test_everything_is_named(task_name):
+    model = BatchEnv(task_name, 1).model
+    kinds = {"body": model.nbody, "joint": model.njnt, "geom": model.ngeom, "site": model.nsite,
+             "camera": model.ncam}
+    for kind, count in kinds.items():
+        for i in range(1 if kind == "body" else 0, count):  # body 0 is the world
+            assert getattr(model, kind)(i).name, f"{task_name}: unnamed {kind} {i}"
+    for cam in ("corner", "topview", "front", "gripper"):
+        assert mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, cam) >= 0
+
+
+def test_only_gpu_friendly_colliders(task_name):
+    model = BatchEnv(task_name, 1).model
+    cylinder, box = mujoco.mjtGeom.mjGEOM_CYLINDER, mujoco.mjtGeom.mjGEOM_BOX
+    mesh = mujoco.mjtGeom.mjGEOM_MESH
+    colliding = (model.geom_contype != 0) | (model.geom_conaffinity != 0)
+    assert not (colliding & (model.geom_type == mesh)).any()
+    boxes = colliding & (model.geom_type == box)
+    for g in np.flatnonzero(colliding & (model.geom_type == cylinder)):
+        # a colliding cylinder must be unable to touch any box
+        can_touch = ((model.geom_contype[g] & model.geom_conaffinity[boxes]) |
+                     (model.geom_conaffinity[g] & model.geom_contype[boxes])).any()
+        assert not can_touch, f"{task_name}: cylinder {model.geom(g).name} may touch a box"
+
+
+def test_gymnasium_env_checker(task_name):
+    env = gym.make(get_task(task_name).env_id())
+    check_env(env.unwrapped, skip_render_check=True)
+
+
+def test_spaces_and_dtypes(task_name):
+    env = gym.make(get_task(task_name).env_id())
+    obs, info = env.reset(seed=3)
+    assert env.action_space == gym.spaces.Box(-1, 1, (4,), np.float32)
+    assert obs.shape == (39,) and obs.dtype == np.float64
+    assert env.observation_space.contains(obs)
+    obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    assert isinstance(reward, float) and 0.0 <= reward <= 10.0
+    for key in ("success", "near_object", "grasp_success", "obj_to_target"):
+        assert key in info
+    assert any(k.startswith("reward_") for k in info)
+    np.testing.assert_array_equal(obs[36:39], env.unwrapped.batch_env.goal[0])
+
+
+def test_quaternions_are_unit_wxyz(task_name):
+    env = BatchEnv(task_name, 4, seed=0)
+    obs, _ = env.reset()
+    q = obs[:, 7:11]
+    np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-6)
+    q2 = obs[:, 14:18]
+    if get_task(task_name).has_object2:
+        np.testing.assert_allclose(np.linalg.norm(q2, axis=1), 1.0, atol=1e-6)
+    else:
+        assert not q2.any() and not obs[:, 11:14].any()
+
+
+def test_reset_frame_copy_and_goal_hiding(task_name):
+    env = BatchEnv(task_name, 2, seed=0, goal_visible=False)
+    obs, _ = env.reset()
+    np.testing.assert_array_equal(obs[:, 0:18], obs[:, 18:36])
+    assert not obs[:, 36:39].any()
+    prev = obs[:, 0:18].copy()
+    obs, *_ = env.step(np.ones((2, 4)))
+    np.testing.assert_array_equal(obs[:, 18:36], prev)
+    assert env.observation_space.contains(obs[0])
+
+
+def test_params_round_trip(task_name):
+    task = get_task(task_name)
+    row = task.variations("train")[0]
+    params = task.Params.from_vector(row)
+    again = task.Params.from_dict(json.loads(params.to_json()))
+    assert again == params
+    np.testing.assert_array_equal(again.to_vector(), row)
+
+
+def test_set_task_pins_the_variation(task_name):
+    task = get_task(task_name)
+    env = gym.make(task.env_id())
+    params = task.Params.from_vector(task.variations("test")[7])
+    env.unwrapped.set_task(params)
+    first, _ = env.reset(seed=1)
+    second, _ = env.reset(seed=2)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(env.unwrapped.batch_env.params[0], params.to_vector())
