@@ -97,10 +97,10 @@ _BASE_XML = f"""
       <geom name="leg_3" class="visual" type="box" pos="0.62 0.32 -0.4" size="0.03 0.03 0.375"
             material="metal_mat"/>
     </body>
-    <camera name="corner" pos="1.0 -0.05 0.75" xyaxes="0.7 0.71 0 -0.35 0.35 0.87" fovy="50"/>
+    <camera name="corner" pos="0.85 0.05 0.65" xyaxes="0.619 0.785 -0.000 -0.381 0.300 0.875" fovy="50"/>
     <camera name="topview" pos="0 0.6 1.4" xyaxes="1 0 0 0 1 0" fovy="50"/>
-    <camera name="front" pos="0 -0.45 0.55" xyaxes="1 0 0 0 0.45 0.89" fovy="45"/>
-    <camera name="side" pos="-1.1 0.6 0.45" xyaxes="0 -1 0 0.35 0 0.94" fovy="45"/>
+    <camera name="front" pos="0 -0.1 0.5" xyaxes="1 0 0 0 0.49 0.872" fovy="50"/>
+    <camera name="side" pos="-0.85 0.65 0.45" xyaxes="0.059 -0.998 0 0.424 0.025 0.905" fovy="50"/>
 
     <body name="mocap" mocap="true" pos="{HAND_START[0]} {HAND_START[1]} {HAND_START[2]}">
       <geom name="mocap_marker" class="visual" type="sphere" size="0.006" rgba="1 0.6 0 0.0"/>
@@ -119,7 +119,7 @@ _BASE_XML = f"""
             material="hand_mat"/>
       <site name="hand" pos="0 0 0" size="0.005" rgba="1 1 0 0"/>
       <site name="tcp" pos="{TCP_OFFSET[0]} {TCP_OFFSET[1]} {TCP_OFFSET[2]}" size="0.005" rgba="0 1 1 0"/>
-      <camera name="gripper" pos="0 -0.07 0.02" xyaxes="-1 0 0 0 0.6 0.8" fovy="75"/>
+      <camera name="gripper" pos="0 -0.06 0.0" xyaxes="1 0 0 0 0.94 0.35" fovy="75"/>
       <body name="finger_left" pos="0 {FINGER_OPEN_GAP / 2 + 0.006} -0.035" gravcomp="1">
         <joint name="finger_left" type="slide" axis="0 -1 0" range="0 {FINGER_TRAVEL}"
                damping="1" armature="0.01"/>

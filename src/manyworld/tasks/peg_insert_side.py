@@ -45,7 +45,6 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
-from manyworld.tasks.pick_place import grasp_and_carry
 
 SUCCESS_DISTANCE = 0.07
 SUCCESS_SCALE = np.array([1.0, 2.0, 2.0])
@@ -132,7 +131,7 @@ class PegInsertSide(Task):
         head_target = np.where((lined_up | inside)[:, None], hole, pre)
         # the TCP moves by what the head still has to move
         destination = tcp + (head_target - head)
-        return grasp_and_carry(o, peg, destination)
+        return ex.grasp_and_carry(o, peg, destination)
 
 
 def _x_axis(quat: np.ndarray) -> np.ndarray:

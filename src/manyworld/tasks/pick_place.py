@@ -116,28 +116,5 @@ class PickPlace(Task):
         lift_to = np.minimum(goal[:, 2], parts.PUCK_HALF + 0.05)
         on_table = puck[:, 2] < lift_to - 0.01
         destination = np.where(on_table[:, None], np.c_[tcp[:, :2], lift_to], goal)
-        return grasp_and_carry(o, puck, destination)
+        return ex.grasp_and_carry(o, puck, destination)
 
-
-def grasp_and_carry(o: obs_lib.Obs, obj: np.ndarray, destination: np.ndarray,
-                    hover: float = 0.08) -> np.ndarray:
-    """Hover over ``obj``, descend, close fully, then carry the TCP to ``destination``.
-
-    Like :func:`manyworld.tasks.push.grasp_and_carry`, but the carry starts
-    only once the fingers have closed on the object (opening below 0.6), so a
-    lift never begins with a loose grasp.
-    """
-    tcp = o.hand + scene.TCP_OFFSET
-    near_xy = ex.near(tcp, obj, 0.02, slice(0, 2))
-    centred = ex.near(tcp, obj, 0.01, slice(0, 2))
-    at_height = np.abs(tcp[:, 2] - obj[:, 2]) < 0.015
-    closing = (o.gripper < 0.8) & ex.near(tcp, obj, 0.03)
-    holding = (o.gripper < 0.6) & ex.near(tcp, obj, 0.03)
-    low = tcp[:, 2] < obj[:, 2] + 0.5 * hover
-    above = np.c_[obj[:, :2], obj[:, 2:3] + hover]
-    lift = np.c_[tcp[:, :2], obj[:, 2:3] + hover]
-    target = np.where((low & ~near_xy)[:, None], lift, above)
-    target = np.where(near_xy[:, None], obj, target)
-    target = np.where(holding[:, None], destination, target)
-    grip = np.where(closing | (centred & at_height), 1.0, -1.0)
-    return ex.action(ex.move_toward(tcp, target), grip)

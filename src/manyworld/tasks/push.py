@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manyworld.sim import parts, scene
+from manyworld.sim import parts
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
@@ -98,26 +98,5 @@ class Push(Task):
         o = obs_lib.parse(obs)
         # carry at the puck's resting height: it slides instead of being lifted
         resting = np.full((obs.shape[0], 1), parts.PUCK_HALF)
-        return grasp_and_carry(o, o.obj1_pos, np.c_[o.goal[:, :2], resting])
+        return ex.grasp_and_carry(o, o.obj1_pos, np.c_[o.goal[:, :2], resting])
 
-
-def grasp_and_carry(o: obs_lib.Obs, obj: np.ndarray, destination: np.ndarray,
-                    hover: float = 0.08) -> np.ndarray:
-    """Expert skeleton: hover over ``obj``, descend, close, carry the TCP to ``destination``.
-
-    Phases are read off the observation alone (no hidden state), so the policy
-    recovers by itself when a grasp slips.
-    """
-    tcp = o.hand + scene.TCP_OFFSET
-    near_xy = ex.near(tcp, obj, 0.02, slice(0, 2))
-    centred = ex.near(tcp, obj, 0.01, slice(0, 2))
-    at_height = np.abs(tcp[:, 2] - obj[:, 2]) < 0.015
-    holding = (o.gripper < 0.7) & ex.near(tcp, obj, 0.03)
-    low = tcp[:, 2] < obj[:, 2] + 0.5 * hover
-    above = np.c_[obj[:, :2], obj[:, 2:3] + hover]
-    lift = np.c_[tcp[:, :2], obj[:, 2:3] + hover]
-    target = np.where((low & ~near_xy)[:, None], lift, above)
-    target = np.where(near_xy[:, None], obj, target)
-    target = np.where(holding[:, None], destination, target)
-    grip = np.where(holding | (centred & at_height), 1.0, -1.0)
-    return ex.action(ex.move_toward(tcp, target), grip)
