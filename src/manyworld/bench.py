@@ -2,8 +2,9 @@
 
 Every figure is a median over ``repeats`` runs of uniform random actions with
 resets included (a world resets when its episode truncates). The ceiling runs
-the same ``Batch.step`` calls on the same compiled scene with nothing else, so
-``env / ceiling`` is the share of time spent simulating.
+the same ``Batch.step`` calls on the same compiled scene, from the same initial
+states and with the same hand targets and finger controls, and nothing else,
+so ``env / ceiling`` is the share of time spent simulating.
 """
 
 from __future__ import annotations
@@ -40,17 +41,45 @@ class TaskSpeed:
         return self.batch[n] / self.ceiling[n]
 
 
-def _time_batch(env: BatchEnv, steps: int, rng: np.random.Generator) -> float:
+def _time_batch(env: BatchEnv, actions: np.ndarray, record: bool = False):
+    """Env-steps/s of ``env`` under ``actions`` (steps, N, 4), resets included.
+
+    With ``record``, also returns the physics inputs each step wrote (hand
+    targets and finger controls), for the ceiling to replay.
+    """
     n = env.num_worlds
     env.reset()
-    actions = rng.uniform(-1, 1, (steps, n, 4))
+    start = env.sim.state.copy()
+    mocap, ctrl = [], []
     t0 = time.perf_counter()
     for a in actions:
         _, _, terminated, truncated, _ = env.step(a)
+        if record:
+            mocap.append(env.sim.mocap_pos.copy())
+            ctrl.append(env.sim.ctrl.copy())
         done = terminated | truncated
         if done.any():
             env.reset(ids=done)
-    return steps * n / (time.perf_counter() - t0)
+    rate = len(actions) * n / (time.perf_counter() - t0)
+    return (rate, (start, np.stack(mocap), np.stack(ctrl))) if record else rate
+
+
+def _time_ceiling(model: mujoco.MjModel, start: np.ndarray, mocap: np.ndarray, ctrl: np.ndarray) -> float:
+    """Physics-only ceiling: the same scene, initial states and physics inputs, only Batch.step.
+
+    The recorded hand targets and finger controls are written before each step
+    (two array copies), so the simulated motion and contacts match the env run;
+    nothing else happens between the batched physics calls.
+    """
+    sim = BatchSim(model, start.shape[0])
+    sim.state[...] = start
+    sim.forward()
+    t0 = time.perf_counter()
+    for m, c in zip(mocap, ctrl):
+        sim.mocap_pos[...] = m
+        sim.ctrl[...] = c
+        sim.step()
+    return len(mocap) * start.shape[0] / (time.perf_counter() - t0)
 
 
 def _time_single(task: str, steps: int, rng: np.random.Generator) -> float:
@@ -67,14 +96,6 @@ def _time_single(task: str, steps: int, rng: np.random.Generator) -> float:
         if terminated or truncated:
             env.reset()
     return steps / (time.perf_counter() - t0)
-
-
-def _time_ceiling(model: mujoco.MjModel, n: int, steps: int) -> float:
-    sim = BatchSim(model, n)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        sim.step()
-    return steps * n / (time.perf_counter() - t0)
 
 
 def _time_reset(env: BatchEnv, repeats: int = 20) -> float:
@@ -98,9 +119,10 @@ def measure_task(task: str, worlds: tuple[int, ...] = (1, 10, 50), steps: int = 
         env = BatchEnv(task, n, seed=seed)
         # past the 500-step horizon, so that every world resets once in the timing
         k = steps + env.max_episode_steps // 5 if steps >= env.max_episode_steps else steps
-        _time_batch(env, 20, rng)  # warm the state cache and the code paths
-        batch[n] = statistics.median(_time_batch(env, k, rng) for _ in range(repeats))
-        ceiling[n] = statistics.median(_time_ceiling(env.model, n, k) for _ in range(repeats))
+        actions = rng.uniform(-1, 1, (k, n, 4))
+        _, recorded = _time_batch(env, actions, record=True)  # also warms the state cache
+        batch[n] = statistics.median(_time_batch(env, actions) for _ in range(repeats))
+        ceiling[n] = statistics.median(_time_ceiling(env.model, *recorded) for _ in range(repeats))
         if n == max(worlds):
             reset_ms = _time_reset(env)
     return TaskSpeed(task, single, batch, ceiling, reset_ms)
