@@ -3,6 +3,14 @@
 from manyworld.tasks.base import Evaluation, Task, get_task, register, task_names
 from manyworld.tasks.params import TaskParams, param
 
-from manyworld.tasks import peg_insert_side, pick_place, push, reach  # noqa: F401  (registration)
+from manyworld.tasks import (  # noqa: F401  (registration)
+    door_open,
+    peg_insert_side,
+    pick_place,
+    push,
+    reach,
+    window_close,
+    window_open,
+)
 
 __all__ = ["Evaluation", "Task", "TaskParams", "get_task", "param", "register", "task_names"]
