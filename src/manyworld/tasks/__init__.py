@@ -4,7 +4,10 @@ from manyworld.tasks.base import Evaluation, Task, get_task, register, task_name
 from manyworld.tasks.params import TaskParams, param
 
 from manyworld.tasks import (  # noqa: F401  (registration)
+    dial_turn,
     door_open,
+    faucet_close,
+    faucet_open,
     peg_insert_side,
     pick_place,
     push,
