@@ -124,13 +124,13 @@ _BASE_XML = f"""
         <joint name="finger_left" type="slide" axis="0 -1 0" range="0 {FINGER_TRAVEL}"
                damping="1" armature="0.01"/>
         <geom name="finger_left" class="finger" size="0.011 0.006 0.03" mass="0.05"/>
-        <site name="pad_left" pos="0 -0.006 -0.015" size="0.011 0.002 0.015" type="box" rgba="0 0 0 0"/>
+        <site name="pad_left" pos="0 -0.006 -0.015" size="0.012 0.002 0.015" type="box" rgba="0 0 0 0"/>
       </body>
       <body name="finger_right" pos="0 {-(FINGER_OPEN_GAP / 2 + 0.006)} -0.035" gravcomp="1">
         <joint name="finger_right" type="slide" axis="0 1 0" range="0 {FINGER_TRAVEL}"
                damping="1" armature="0.01"/>
         <geom name="finger_right" class="finger" size="0.011 0.006 0.03" mass="0.05"/>
-        <site name="pad_right" pos="0 0.006 -0.015" size="0.011 0.002 0.015" type="box" rgba="0 0 0 0"/>
+        <site name="pad_right" pos="0 0.006 -0.015" size="0.012 0.002 0.015" type="box" rgba="0 0 0 0"/>
       </body>
     </body>
   </worldbody>
