@@ -10,8 +10,8 @@ the solver contacts that never matter).
 
 Drawer cabinet (``add_drawer_cabinet``), in the frame of its base body:
 
-- the cabinet: a box frame (bottom, top, two sides, back) 0.22 wide, 0.24 deep
-  and 0.14 tall, open at the front (``y = -0.12``), resting on the table;
+- the cabinet: a box frame (bottom, top, two sides, back) 0.22 wide, 0.20 deep
+  and 0.12 tall, open at the front (``y = -0.12``), resting on the table;
 - the drawer: a tray (front panel, bottom, sides, back) on the slide joint
   ``<name>_slide`` along -y (qpos = how far it is pulled out, range
   [0, DRAWER_TRAVEL]) with damping and dry friction, so it glides when pulled
@@ -33,29 +33,38 @@ the housing):
 
 from __future__ import annotations
 
-import numpy as np
 import mujoco
+import numpy as np
 
 from manyworld.sim import parts
 from manyworld.sim.parts import BOX, CAPSULE, CYLINDER, SLIDE
 
+# Joint stops: the stiffest stable limit (time constant 2 timesteps), so that a
+# hand slamming a light part into its stop drives it only millimetres past it.
+STOP_SOLREF = (0.005, 1.0)
+
 # ------------------------------------------------------------------ drawer
 # Cabinet outer half sizes (x, y, z) and wall thickness.
-CABINET_HALF = (0.11, 0.12, 0.07)
+CABINET_HALF = (0.11, 0.10, 0.06)
+# The cabinet's centre lies 0.02 in front of the base, so that its back (0.08
+# behind the base) stays off the table's far rim when the base is at y = 0.9.
+CABINET_CENTRE_Y = -0.02
 CABINET_WALL = 0.01
 # Drawer travel: joint range [0, DRAWER_TRAVEL] metres (pulled out along -y).
 DRAWER_TRAVEL = 0.22
-DRAWER_DAMPING = 4.0  # N s / m
-DRAWER_FRICTIONLOSS = 1.0  # N: dry friction, stops the drawer when let go
+DRAWER_DAMPING = 10.0  # N s / m
+DRAWER_FRICTIONLOSS = 20.0  # N: dry friction, a firm drawer that stops when let go
 DRAWER_MASS = 0.4
 # Handle bar: centre, relative to the base, of the closed drawer's handle
-# (Meta-World's closed handle is 0.17 in front of the cabinet origin, 0.09 high).
+# (Meta-World's closed handle is 0.17 in front of the cabinet origin, 0.09 high;
+# this cabinet is lower, so that a hand flailing above an open drawer catches it
+# less often: see drawer-close).
 HANDLE_RADIUS = 0.009
 HANDLE_HALF_LENGTH = 0.065
 HANDLE_POST_X = 0.05
-DRAWER_HANDLE_OFFSET = np.array([0.0, -0.17, 0.09])
+DRAWER_HANDLE_OFFSET = np.array([0.0, -0.17, 0.075])
 # The closed drawer's front face (2 mm proud of the cabinet) is 0.048 behind the bar's axis.
-DRAWER_FRONT_Y = -CABINET_HALF[1] - 0.002
+DRAWER_FRONT_Y = CABINET_CENTRE_Y - CABINET_HALF[1] - 0.002
 
 
 def add_drawer_cabinet(spec: mujoco.MjSpec, name: str = "drawer", pos=(0.0, 0.9, 0.0),
@@ -72,25 +81,27 @@ def add_drawer_cabinet(spec: mujoco.MjSpec, name: str = "drawer", pos=(0.0, 0.9,
     hmat = parts.material(spec, f"{name}_handle_mat", (0.75, 0.76, 0.78, 1.0), specular=0.7)
 
     base = parts.fixture_base(spec, f"{name}_cabinet", pos)
+    c = CABINET_CENTRE_Y
     walls = {
-        "bottom": ((0, 0, t), (hx, hy, t)),
-        "top": ((0, 0, 2 * hz - t), (hx, hy, t)),
-        "left": ((-hx + t, 0, hz), (t, hy, hz - 2 * t)),
-        "right": ((hx - t, 0, hz), (t, hy, hz - 2 * t)),
-        "back": ((0, hy - t, hz), (hx - 2 * t, t, hz - 2 * t)),
+        "bottom": ((0, c, t), (hx, hy, t)),
+        "top": ((0, c, 2 * hz - t), (hx, hy, t)),
+        "left": ((-hx + t, c, hz), (t, hy, hz - 2 * t)),
+        "right": ((hx - t, c, hz), (t, hy, hz - 2 * t)),
+        "back": ((0, c + hy - t, hz), (hx - 2 * t, t, hz - 2 * t)),
     }
     for part, (p, size) in walls.items():
         parts.solid_geom(base, f"{name}_cabinet_{part}", type=BOX, pos=list(p), size=list(size), material=mat)
 
     # The drawer tray fills the opening between the walls, with 2 mm play.
     ix, iz0, iz1 = hx - 2 * t - 0.002, 2 * t + 0.002, 2 * hz - 2 * t - 0.002  # inner half-x, inner z span
-    depth = 2 * hy - 2 * t - 0.02  # tray depth (y) behind the front panel
+    depth = 2 * hy - 2 * t - 0.012  # tray depth (y) behind the front panel: 2 mm off the back wall
     front_t = 0.006
     y_front = DRAWER_FRONT_Y  # outer face of the front panel
     y0 = y_front + 2 * front_t  # back face of the front panel
     drawer = base.add_body(name=name, pos=[0, 0, 0])
     drawer.add_joint(name=f"{name}_slide", type=SLIDE, axis=[0, -1, 0], range=[0, DRAWER_TRAVEL],
-                     damping=[DRAWER_DAMPING, 0, 0], frictionloss=DRAWER_FRICTIONLOSS, armature=0.05)
+                     damping=[DRAWER_DAMPING, 0, 0], frictionloss=DRAWER_FRICTIONLOSS, armature=0.05,
+                     solref_limit=list(STOP_SOLREF))
     zc, zh = (iz0 + iz1) / 2, (iz1 - iz0) / 2
     tray = {
         "front": ((0, y_front + front_t, zc), (hx - t, front_t, zh + 0.004)),
@@ -128,6 +139,7 @@ BUTTON_STIFFNESS = 60.0  # N / m
 BUTTON_PRELOAD = 0.02  # spring rest point above the upper limit: 1.2 N holding it up
 BUTTON_DAMPING = 2.0
 BUTTON_MASS = 0.05
+BUTTON_ARMATURE = 0.05
 
 
 def add_button_box(spec: mujoco.MjSpec, name: str = "button", pos=(0.0, 0.85, 0.115),
@@ -147,10 +159,10 @@ def add_button_box(spec: mujoco.MjSpec, name: str = "button", pos=(0.0, 0.85, 0.
     button = base.add_body(name=name, pos=BUTTON_TOP_OFFSET.tolist())
     button.add_joint(name=f"{name}_slide", type=SLIDE, axis=[0, 0, 1], range=[-BUTTON_TRAVEL, 0],
                      stiffness=[BUTTON_STIFFNESS, 0, 0], springref=BUTTON_PRELOAD,
-                     damping=[BUTTON_DAMPING, 0, 0], armature=0.01)
+                     damping=[BUTTON_DAMPING, 0, 0], armature=BUTTON_ARMATURE, solref_limit=list(STOP_SOLREF))
     cz = BUTTON_CAP_HALF[2]
     parts.solid_geom(button, f"{name}_cap", type=BOX, size=list(BUTTON_CAP_HALF), pos=[0, 0, -cz],
-                     material=bmat, mass=BUTTON_MASS * 0.8)
+                     material=bmat, mass=BUTTON_MASS)
     stem = BUTTON_PROTRUSION  # long enough to stay inside the housing at the top
     parts.visual_geom(button, f"{name}_stem", type=CYLINDER, size=[0.014, stem / 2],
                       pos=[0, 0, -2 * cz - stem / 2], material=bmat)

@@ -4,8 +4,11 @@ from manyworld.tasks.base import Evaluation, Task, get_task, register, task_name
 from manyworld.tasks.params import TaskParams, param
 
 from manyworld.tasks import (  # noqa: F401  (registration)
+    button_press_topdown,
     dial_turn,
     door_open,
+    drawer_close,
+    drawer_open,
     faucet_close,
     faucet_open,
     handle_press,

@@ -9,17 +9,24 @@ Description:
 
 Randomization:
     - ``cabinet_pos``: x in [-0.1, 0.1], y = 0.9, z = 0 (Meta-World's range).
-      The drawer starts open 0.15 m: the handle is at cabinet + (0, -0.32, 0.09).
-    - The goal is the closed handle position, cabinet + (0, -0.17, 0.09).
+      The drawer starts open 0.15 m: the handle is at cabinet + (0, -0.32, 0.075).
+    - The goal is the closed handle position, cabinet + (0, -0.17, 0.075).
+      Meta-World's goal lies 0.01 behind its closed handle; here it is the
+      closed handle itself.
 
 Success:
-    ``|handle - goal| <= 0.065`` (Meta-World's threshold): the drawer is
-    within 0.065 m of closed. Meta-World's goal lies 0.01 behind its closed
-    handle (and 0.05 below its start); here it is the closed handle itself.
+    ``|handle - goal| <= 0.02``: the drawer is shut to within 2 cm.
+    Meta-World's threshold is 0.065 (a drawer left 6.5 cm open counts as
+    closed). The hand starts right above the open drawer's front, and the
+    flailing of a uniform random policy pushes the drawer in (pushes ratchet:
+    nothing pulls it back out). With 0.065 that closes it far enough in 5.5 %
+    of random episodes here (about 10 % with Meta-World's 0.09 m handle
+    height), above the 4 % a baseline may reach; with 0.02 it is 1.4 %
+    (2000 episodes), while the expert still succeeds in every variation.
 
 Reward terms:
     - ``reach``: tolerance(|tcp - handle|, bound 0.04, margin 0.3).
-    - ``close``: tolerance(|handle - goal|, bound 0.065, margin 0.15).
+    - ``close``: tolerance(|handle - goal|, bound 0.02, margin 0.15).
     Reward = 10 on success, else 9 * (0.3 reach + 0.7 close).
 
 Version history:
@@ -41,7 +48,7 @@ from manyworld.tasks.common import Gripper, zeros_obj
 from manyworld.tasks.drawer_open import NAME, Drawer, closed_handle, hook_then_move
 from manyworld.tasks.params import TaskParams, param
 
-SUCCESS_DISTANCE = 0.065
+SUCCESS_DISTANCE = 0.02
 START_OPENING = 0.15  # how far the drawer is pulled out at the start
 
 
