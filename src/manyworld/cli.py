@@ -1,4 +1,4 @@
-"""The ``manyworld`` command: list, check, render, rollout, bench, demo."""
+"""The ``manyworld`` command: list, check, render, rollout, bench, demo, benchmark, eval, compare."""
 
 from __future__ import annotations
 
@@ -185,6 +185,133 @@ def cmd_demo(args) -> int:
     return rc
 
 
+# ----------------------------------------------------------------- benchmarks and evaluation
+_FIXED_BENCHMARKS = ("MT10", "MT25", "MT50", "ML10", "ML25", "ML45", "CW10", "CW20")
+
+
+def cmd_benchmark(args) -> int:
+    """``benchmark list`` / ``benchmark show NAME``: definitions, splits, variation hashes."""
+    from manyworld.benchmarks import get_benchmark
+
+    if args.action == "list":
+        for name in _FIXED_BENCHMARKS:
+            b = get_benchmark(name)
+            missing = b.missing_tasks()
+            state = "ready" if not missing else f"{len(missing)} task(s) not registered yet"
+            sizes = f"{len(b.train_tasks)} train" + (f" + {len(b.test_tasks)} test" if b.test_tasks else "")
+            if b.kind == "CW":
+                sizes = f"{len(b.sequence)} stages"
+            print(f"{name:<6} {b.kind}  {sizes:<18} {state}")
+        print("also: MT1(<task>), ML1(<task>), custom(<task>,<task>,...); `manyworld benchmark show NAME`")
+        return 0
+    if not args.name:
+        print("error: `manyworld benchmark show` needs a benchmark name, e.g. MT10 or MT1(reach)",
+              file=sys.stderr)
+        return 2
+    bench = get_benchmark(args.name, variation_seed=args.variation_seed)
+    print(bench.describe())
+    if args.json and not bench.missing_tasks():
+        from manyworld.evaluation.results import write_json_atomic
+
+        write_json_atomic(args.json, bench.identity())
+        print(f"wrote {args.json}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    """Evaluate an agent on a benchmark with its protocol and write a result file."""
+    from manyworld.benchmarks import get_benchmark
+    from manyworld.evaluation import (
+        ContinualEvaluation,
+        CWProtocol,
+        MLProtocol,
+        MTProtocol,
+        evaluate_metalearning,
+        evaluate_multitask,
+        load_agent,
+        write_csv,
+        write_result,
+    )
+
+    bench = get_benchmark(args.benchmark, variation_seed=args.variation_seed)
+    bench.require_tasks()
+    agent = load_agent(args.agent, seed=args.seed, meta=bench.kind == "ML")
+    goal_visible = args.goal_visible
+    if bench.kind == "ML" and goal_visible is None and getattr(agent, "requires_goal", False):
+        goal_visible = True
+        print(f"note: agent {args.agent} reads the goal, so {bench.name} runs with the goal visible; the "
+              "result's protocol records it and compares only with goal-visible runs", file=sys.stderr)
+    stream = None if args.quiet else sys.stderr
+    common = dict(horizon=args.horizon, terminate_on_success=not args.no_terminate_on_success)
+    one_hot = False if args.no_one_hot else None
+    if bench.kind == "ML":
+        if not hasattr(agent, "adapt") or not hasattr(agent, "init"):
+            raise ValueError(f"agent {args.agent} is not a meta-agent (init/adapt); ML benchmarks need one")
+        protocol = MLProtocol(**common, adaptation_steps=args.adaptation_steps,
+                              adaptation_episodes=args.adaptation_episodes,
+                              evaluation_episodes=args.evaluation_episodes, test_variations=args.variations,
+                              goal_visible=goal_visible, meta_batch_size=args.meta_batch_size)
+        result = evaluate_metalearning(agent, bench, protocol, seed=args.seed, env_steps_trained=args.env_steps,
+                                       label=args.label, progress=stream)
+    elif bench.kind == "CW":
+        # a fixed agent, scored after every stage: the harness's scripted run
+        cw = ContinualEvaluation(bench, CWProtocol(**common, variations_per_task=args.variations or 50,
+                                                   episodes_per_variation=args.episodes, one_hot=one_hot,
+                                                   goal_visible=goal_visible), seed=args.seed, progress=stream)
+        for stage in range(len(bench.sequence)):
+            cw.evaluate_stage(stage, agent)
+        result = cw.result(agent, env_steps_trained=args.env_steps, label=args.label)
+        cw.close()
+    else:
+        protocol = MTProtocol(**common, episodes_per_variation=args.episodes,
+                              variations_per_task=args.variations or 50, one_hot=one_hot,
+                              goal_visible=goal_visible)
+        result = evaluate_multitask(agent, bench, protocol, seed=args.seed, env_steps_trained=args.env_steps,
+                                    label=args.label, progress=stream)
+    _print_result(result)
+    if args.out:
+        write_result(args.out, result)
+        print(f"wrote {args.out}")
+    if args.csv:
+        write_csv(args.csv, result)
+        print(f"wrote {args.csv}")
+    return 0
+
+
+def _print_result(result: dict) -> None:
+    p, timing = result["protocol"], result["timing"]
+    print(f"{result['benchmark']['name']} (hash {result['benchmark']['hash']}), {p['kind']} protocol, agent "
+          f"{result['agent'].get('label') or result['agent']['name']}, seed {result['seed']}")
+    print(f"  horizon {p['horizon']}, terminate-on-success {p['terminate_on_success']}, goal "
+          f"{'visible' if p['goal_visible'] else 'hidden'}, one-hot {p['one_hot']}")
+    width = max(len(t) for t in result["per_task"])
+    for task, v in result["per_task"].items():
+        print(f"  {task:<{width}}  {100 * v['success_rate']:6.1f}%  ({v['episodes']} episodes)")
+    agg = result["aggregate"]
+    print(f"  mean success {100 * agg['success_rate']:.1f}% over {agg['tasks']} tasks, {agg['pairs']} "
+          f"(task, variation) pairs; final success, not max over training")
+    if "continual" in result:
+        m = result["continual"]["metrics"]
+        print(f"  continual: average performance {m['average_performance']:.3f}, forgetting "
+              f"{m['forgetting']:.3f}, forward transfer {m['forward_transfer']}")
+    print(f"  {timing.get('seconds', 0):.1f} s, {timing.get('world_steps', 0):,} world-steps recorded "
+          f"({timing.get('steps_per_second', 0):,.0f}/s)")
+
+
+def cmd_compare(args) -> int:
+    """Compare result files (refusing mismatched protocols) and print a table with CIs."""
+    from manyworld.evaluation.compare import compare, format_table
+
+    summary = compare(args.results, reps=args.reps, confidence=args.confidence, seed=args.seed)
+    print(format_table(summary))
+    if args.json:
+        from manyworld.evaluation.results import write_json_atomic
+
+        write_json_atomic(args.json, summary)
+        print(f"wrote {args.json}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``manyworld`` command."""
     p = argparse.ArgumentParser(prog="manyworld", description=__doc__)
@@ -238,6 +365,46 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("tasks", nargs="*", default=["reach", "push"])
     s.add_argument("--out", default="out/demo")
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("benchmark", help="list benchmarks or show one's tasks, splits and variation hashes")
+    s.add_argument("action", choices=["list", "show"])
+    s.add_argument("name", nargs="?", help="MT10, ML45, CW20, MT1(reach), ML1(push), custom(a,b,...)")
+    s.add_argument("--variation-seed", type=int, default=0, help="seed of the published variation sets")
+    s.add_argument("--json", help="also write the identity (with hashes) as JSON")
+    s.set_defaults(func=cmd_benchmark)
+
+    s = sub.add_parser("eval", help="evaluate an agent on a benchmark's protocol and write a result file")
+    s.add_argument("--benchmark", required=True, help="MT10, MT50, ML10, ML45, CW10, MT1(reach), ...")
+    s.add_argument("--agent", default="expert",
+                   help="expert, random, package.module:factory, or a checkpoint dir holding agent.json")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", help="result JSON path")
+    s.add_argument("--csv", help="also write one CSV row per episode")
+    s.add_argument("--label", help="agent name in comparisons (default: the agent's name)")
+    s.add_argument("--env-steps", type=int, help="env steps the agent trained for (recorded)")
+    s.add_argument("--variation-seed", type=int, default=0)
+    s.add_argument("--horizon", type=int, default=500, help="maximum episode length")
+    s.add_argument("--no-terminate-on-success", action="store_true", help="run episodes to the horizon")
+    s.add_argument("--episodes", type=int, default=1, help="MT/CW: episodes per (task, variation)")
+    s.add_argument("--variations", type=int,
+                   help="MT/CW: training variations per task (default 50); ML: test variations per task (40)")
+    s.add_argument("--adaptation-steps", type=int, default=1, help="ML: rounds of adaptation")
+    s.add_argument("--adaptation-episodes", type=int, default=10, help="ML: episodes per adaptation round")
+    s.add_argument("--evaluation-episodes", type=int, default=3, help="ML: scored episodes per pair")
+    s.add_argument("--meta-batch-size", type=int, help="ML: pairs evaluated at once (default: all)")
+    s.add_argument("--goal-visible", action="store_true", default=None,
+                   help="show the goal (ML hides it; recorded in the protocol)")
+    s.add_argument("--no-one-hot", action="store_true", help="MT/CW: no one-hot task id in observations")
+    s.add_argument("--quiet", action="store_true", help="no progress line")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("compare", help="compare result files (same protocol only) with bootstrap CIs")
+    s.add_argument("results", nargs="+", help="result JSON files; files of one agent are its seeds")
+    s.add_argument("--reps", type=int, default=10_000, help="bootstrap replicates")
+    s.add_argument("--confidence", type=float, default=0.95)
+    s.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    s.add_argument("--json", help="also write the comparison as JSON")
+    s.set_defaults(func=cmd_compare)
     return p
 
 

@@ -1,0 +1,288 @@
+"""Result files: a versioned JSON schema, atomic writes, validation, and a tidy CSV.
+
+A result file describes itself completely::
+
+    {
+      "schema": "manyworld.result", "schema_version": 1,
+      "created": "2025-01-01T12:00:00Z", "manyworld_version": "0.1.0",
+      "benchmark": {...},          # Benchmark.identity(): tasks, versions, variation hashes
+      "protocol": {...},           # every setting that changes scores (see below)
+      "agent": {"name": ..., "config": {...}, "label": ..., ...},
+      "seed": 0, "env_steps_trained": null,
+      "outcomes": [                # one per (task, variation), never per task name
+        {"task": "reach", "split": "train", "variation": 0, "params": [...],
+         "success": [true], "first_success": [41], "return": [...], "length": [41]}, ...],
+      "per_task": {"reach": {"success_rate": 1.0, "episodes": 50}, ...},
+      "aggregate": {"success_rate": 0.98, "reported": "final success rate (...)"},
+      "timing": {"seconds": ..., "world_steps": ..., "steps_per_second": ...}
+    }
+
+The ``protocol`` block holds the benchmark name and hash, the horizon,
+terminate-on-success, the success rule, episode counts, every task's version
+(its reward/success version), one-hot and goal visibility. Two result files
+are comparable exactly when their protocol blocks are equal
+(:func:`protocol_differences`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SCHEMA = "manyworld.result"
+SCHEMA_VERSION = 1
+REPORTED = "final success rate of the evaluated agent (not the maximum over training)"
+_REQUIRED = ("benchmark", "protocol", "agent", "seed", "outcomes", "per_task", "aggregate")
+_OUTCOME_KEYS = ("task", "variation", "success")
+
+
+class ResultFileError(ValueError):
+    """A file that is not a valid manyworld result file; the message says why and what to do."""
+
+
+def jsonable(x: Any) -> Any:
+    """Convert numpy scalars/arrays (recursively) into plain JSON types."""
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return jsonable(x.tolist())
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x
+
+
+def per_task_rates(outcomes: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per task: success rate over all its (variation, episode) outcomes and the episode count."""
+    totals: dict[str, list[int]] = {}
+    for o in outcomes:
+        s = totals.setdefault(o["task"], [0, 0])
+        s[0] += int(sum(bool(v) for v in o["success"]))
+        s[1] += len(o["success"])
+    return {
+        t: {"success_rate": (k / n if n else float("nan")), "episodes": n}
+        for t, (k, n) in totals.items()
+    }
+
+
+def make_result(
+    *,
+    benchmark: dict,
+    protocol: dict,
+    agent: dict,
+    seed: int,
+    outcomes: list[dict],
+    env_steps_trained: int | None = None,
+    timing: dict | None = None,
+    extra: dict | None = None,
+) -> dict[str, Any]:
+    """Assemble a result (per-task rates and the aggregate are computed from ``outcomes``)."""
+    from manyworld import __version__
+
+    per_task = per_task_rates(outcomes)
+    rates = [v["success_rate"] for v in per_task.values()]
+    result = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "manyworld_version": __version__,
+        "benchmark": benchmark,
+        "protocol": protocol,
+        "agent": agent,
+        "seed": seed,
+        "env_steps_trained": env_steps_trained,
+        "outcomes": outcomes,
+        "per_task": per_task,
+        "aggregate": {
+            "success_rate": float(np.mean(rates)) if rates else float("nan"),
+            "tasks": len(per_task),
+            "pairs": len(outcomes),
+            "episodes": int(sum(v["episodes"] for v in per_task.values())),
+            "reported": REPORTED,
+        },
+        "timing": timing or {},
+    }
+    if extra:
+        result.update(extra)
+    return jsonable(result)
+
+
+def validate_result(result: Any, source: str = "result") -> None:
+    """Raise :class:`ResultFileError` naming the first problem of a result object."""
+    if not isinstance(result, dict):
+        raise ResultFileError(
+            f"{source}: a result file holds a JSON object, found {type(result).__name__}"
+        )
+    if result.get("schema") != SCHEMA:
+        raise ResultFileError(
+            f'{source}: not a manyworld result file (no "schema": "{SCHEMA}"); '
+            "write results with `manyworld eval --out`"
+        )
+    version = result.get("schema_version")
+    if not isinstance(version, int):
+        raise ResultFileError(f"{source}: schema_version missing or not an integer")
+    if version > SCHEMA_VERSION:
+        raise ResultFileError(
+            f"{source}: written with result schema v{version}, newer than this manyworld "
+            f"reads (v{SCHEMA_VERSION}); upgrade manyworld"
+        )
+    missing = [k for k in _REQUIRED if k not in result]
+    if missing:
+        raise ResultFileError(f"{source}: corrupt result file: missing {', '.join(missing)}")
+    if not isinstance(result["protocol"], dict) or "kind" not in result["protocol"]:
+        raise ResultFileError(f"{source}: corrupt result file: protocol block lacks its kind")
+    if not isinstance(result["benchmark"], dict) or "hash" not in result["benchmark"]:
+        raise ResultFileError(f"{source}: corrupt result file: benchmark identity lacks its hash")
+    outcomes = result["outcomes"]
+    if not isinstance(outcomes, list) or not all(
+        isinstance(o, dict) and all(k in o for k in _OUTCOME_KEYS) for o in outcomes
+    ):
+        raise ResultFileError(
+            f"{source}: corrupt result file: each outcome needs {', '.join(_OUTCOME_KEYS)}"
+        )
+    recomputed = per_task_rates(outcomes)
+    stored = result["per_task"]
+    if set(recomputed) != set(stored) or any(
+        not np.isclose(
+            recomputed[t]["success_rate"], stored[t].get("success_rate", np.nan), equal_nan=True
+        )
+        for t in recomputed
+    ):
+        raise ResultFileError(
+            f"{source}: corrupt result file: per-task success rates do not match the "
+            "outcomes they summarise (edited or truncated?)"
+        )
+
+
+def write_result(path: str | Path, result: dict[str, Any]) -> Path:
+    """Validate and write a result atomically (a reader never sees a partial file)."""
+    validate_result(result)
+    return write_json_atomic(path, result)
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give a finished temporary file the usual permissions and rename it over ``path``."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; results are meant to be shared
+    os.replace(tmp, path)
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> Path:
+    """Write JSON to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(jsonable(payload), f, indent=1, allow_nan=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        _publish(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read_result(path: str | Path) -> dict[str, Any]:
+    """Read and validate a result file.
+
+    Raises:
+        ResultFileError: missing, not JSON, foreign, newer schema or corrupt.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ResultFileError(f"{path}: no such result file")
+    try:
+        result = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ResultFileError(f"{path}: not JSON ({err}); is it a manyworld result file?") from err
+    validate_result(result, str(path))
+    return result
+
+
+def write_csv(path: str | Path, result: dict[str, Any]) -> Path:
+    """Tidy CSV of a result: one row per (task, variation, episode), written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    agent = result["agent"].get("label") or result["agent"]["name"]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [
+                "benchmark",
+                "benchmark_hash",
+                "agent",
+                "seed",
+                "stage",
+                "task",
+                "split",
+                "variation",
+                "episode",
+                "success",
+                "first_success",
+                "return",
+                "length",
+            ]
+        )
+        for o in result["outcomes"]:
+            for e, success in enumerate(o["success"]):
+                w.writerow(
+                    [
+                        result["benchmark"]["name"],
+                        result["benchmark"]["hash"],
+                        agent,
+                        result["seed"],
+                        o.get("stage", ""),
+                        o["task"],
+                        o.get("split", ""),
+                        o["variation"],
+                        e,
+                        int(bool(success)),
+                        _at(o, "first_success", e),
+                        _at(o, "return", e),
+                        _at(o, "length", e),
+                    ]
+                )
+        f.flush()
+        os.fsync(f.fileno())
+    _publish(tmp, path)
+    return path
+
+
+def _at(o: dict, key: str, i: int) -> Any:
+    v = o.get(key)
+    return v[i] if isinstance(v, list) and i < len(v) else ""
+
+
+def protocol_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Readable differences between two protocol blocks (empty when comparable)."""
+    out = []
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key, "<absent>"), b.get(key, "<absent>")
+        if va != vb:
+            if isinstance(va, dict) and isinstance(vb, dict):
+                sub = [k for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
+                detail = ", ".join(
+                    f"{k}: {va.get(k, '<absent>')} vs {vb.get(k, '<absent>')}" for k in sub[:5]
+                )
+                out.append(f"{key} differs ({detail}{', ...' if len(sub) > 5 else ''})")
+            else:
+                out.append(f"{key}: {va!r} vs {vb!r}")
+    return out
