@@ -5,6 +5,9 @@ from manyworld.tasks.params import TaskParams, param
 
 from manyworld.tasks import (  # noqa: F401  (registration)
     button_press_topdown,
+    coffee_button,
+    coffee_pull,
+    coffee_push,
     dial_turn,
     door_open,
     drawer_close,
