@@ -20,15 +20,27 @@ Drawer cabinet (``add_drawer_cabinet``), in the frame of its base body:
   a body ``<name>_handle`` of its own (welded to the drawer) whose frame is
   the centre of the bar: DRAWER_HANDLE_OFFSET from the base when closed.
 
-Button box (``add_button_box``), in the frame of its base body (the centre of
-the housing):
+Button box (``add_button_box``), in the frame of its base body. ``facing``
+says where the button points:
 
-- the housing: a box BUTTON_HOUSING_HALF (half sizes) standing on the table;
-- the button: a body ``<name>`` on the slide joint ``<name>_slide`` along z
-  whose frame is the top of its cap, BUTTON_TOP_OFFSET above the base when
-  released. It travels down BUTTON_TRAVEL at most (joint limit), and a joint
-  spring whose rest point lies above the upper limit holds it against that
-  limit with a preload, so it springs back up when released.
+- ``"up"`` (button-press-topdown): the base is the centre of the housing, a
+  box BUTTON_HOUSING_HALF (half sizes) standing on the table; the button
+  sticks out of its top and is pressed down (-z).
+- ``"front"`` (button-press): the button points at the robot (-y) and is
+  pressed along +y, at the height of the base (Meta-World's button box
+  position: 0.115 above the table). The housing (BUTTON_FRONT_HOUSING_HALF,
+  centred at BUTTON_FRONT_HOUSING_OFFSET from the base) stands on the table
+  and rises only BUTTON_FRONT_HEADROOM above the button's axis, 5 mm above
+  the cap: the gripper presses with its closed fingertips, and its palm,
+  which reaches 0.058 ahead of the fingers, passes over the housing.
+
+The button itself is the same in both: a body ``<name>`` on the slide joint
+``<name>_slide`` along its axis, whose frame is the centre of the cap's face,
+BUTTON_TOP[facing] from the base when released (the body's local +z points
+out of the housing). It travels in BUTTON_TRAVEL at most (joint limit), and a
+joint spring whose rest point lies outside the outer limit holds it against
+that limit with a preload, so it springs back out when released.
+BUTTON_PRESS_DIR[facing] is the world direction it is pressed in.
 """
 
 from __future__ import annotations
@@ -142,21 +154,53 @@ BUTTON_MASS = 0.05
 BUTTON_ARMATURE = 0.05
 
 
-def add_button_box(spec: mujoco.MjSpec, name: str = "button", pos=(0.0, 0.85, 0.115),
-                   rgba=(0.3, 0.32, 0.36, 1.0), button_rgba=(0.85, 0.12, 0.1, 1.0)) -> mujoco.MjsBody:
-    """A housing with a spring-loaded push button on top, pressed downwards; returns the button body.
+# Front-facing box: the housing, 0.12 wide and deep, stands on the table with
+# its top BUTTON_FRONT_HEADROOM above the button's axis; the cap's face sticks
+# out BUTTON_PROTRUSION in front of it, 0.19 in front of the base (Meta-World:
+# 0.193).
+BUTTON_FRONT_HEADROOM = 0.03
+BUTTON_FRONT_Z = 0.115  # the base (and the button's axis) above the table
+BUTTON_FRONT_HOUSING_HALF = (0.06, 0.06, (BUTTON_FRONT_Z + BUTTON_FRONT_HEADROOM) / 2)
+BUTTON_FRONT_HOUSING_OFFSET = np.array([0.0, -0.05, BUTTON_FRONT_HOUSING_HALF[2] - BUTTON_FRONT_Z])
+BUTTON_FRONT_FACE_Y = BUTTON_FRONT_HOUSING_OFFSET[1] - BUTTON_FRONT_HOUSING_HALF[1]  # housing's front face
+BUTTON_FRONT_TOP_OFFSET = np.array([0.0, BUTTON_FRONT_FACE_Y - BUTTON_PROTRUSION, 0.0])
+# Per facing: the released button's face relative to the base, and the direction it is pressed in.
+BUTTON_TOP = {"up": BUTTON_TOP_OFFSET, "front": BUTTON_FRONT_TOP_OFFSET}
+BUTTON_PRESS_DIR = {"up": np.array([0.0, 0.0, -1.0]), "front": np.array([0.0, 1.0, 0.0])}
+# Orientation (MuJoCo quaternion) of the button body: its local +z points out of the housing.
+_BUTTON_QUAT = {"up": (1.0, 0.0, 0.0, 0.0), "front": (np.sqrt(0.5), np.sqrt(0.5), 0.0, 0.0)}
 
-    Bodies: ``<name>_box`` (mocap base, the housing's centre) and ``<name>``
-    (frame at the top of the cap, joint ``<name>_slide``).
+
+def add_button_box(spec: mujoco.MjSpec, name: str = "button", pos=None, facing: str = "up",
+                   rgba=(0.3, 0.32, 0.36, 1.0), button_rgba=(0.85, 0.12, 0.1, 1.0)) -> mujoco.MjsBody:
+    """A housing with a spring-loaded push button facing up or to the front; returns the button body.
+
+    Bodies: ``<name>_box`` (mocap base) and ``<name>`` (frame at the centre
+    of the cap's face, joint ``<name>_slide``). ``pos`` defaults to a box on
+    the table at (0, 0.85).
     """
+    if facing not in BUTTON_TOP:
+        raise ValueError(f"facing must be one of {sorted(BUTTON_TOP)}, got {facing!r}")
+    up = facing == "up"
+    if pos is None:
+        pos = (0.0, 0.85, BUTTON_HOUSING_HALF[2] if up else BUTTON_FRONT_Z)
     mat = parts.material(spec, f"{name}_box_mat", rgba)
     bmat = parts.material(spec, f"{name}_mat", button_rgba)
     base = parts.fixture_base(spec, f"{name}_box", pos)
-    parts.solid_geom(base, f"{name}_box_housing", type=BOX, size=list(BUTTON_HOUSING_HALF), material=mat)
-    parts.visual_geom(base, f"{name}_box_collar", type=CYLINDER, size=[0.035, 0.004],
-                      pos=[0, 0, BUTTON_HOUSING_HALF[2] + 0.004], rgba=[0.15, 0.15, 0.17, 1])
+    quat = list(_BUTTON_QUAT[facing])
+    if up:
+        parts.solid_geom(base, f"{name}_box_housing", type=BOX, size=list(BUTTON_HOUSING_HALF), material=mat)
+        parts.visual_geom(base, f"{name}_box_collar", type=CYLINDER, size=[0.035, 0.004],
+                          pos=[0, 0, BUTTON_HOUSING_HALF[2] + 0.004], rgba=[0.15, 0.15, 0.17, 1])
+    else:
+        parts.solid_geom(base, f"{name}_box_housing", type=BOX, size=list(BUTTON_FRONT_HOUSING_HALF),
+                         pos=BUTTON_FRONT_HOUSING_OFFSET.tolist(), material=mat)
+        parts.visual_geom(base, f"{name}_box_collar", type=CYLINDER, size=[0.035, 0.004],
+                          pos=[0, BUTTON_FRONT_FACE_Y - 0.004, 0], quat=quat, rgba=[0.15, 0.15, 0.17, 1])
 
-    button = base.add_body(name=name, pos=BUTTON_TOP_OFFSET.tolist())
+    button = base.add_body(name=name, pos=BUTTON_TOP[facing].tolist())
+    if not up:
+        button.quat = quat
     button.add_joint(name=f"{name}_slide", type=SLIDE, axis=[0, 0, 1], range=[-BUTTON_TRAVEL, 0],
                      stiffness=[BUTTON_STIFFNESS, 0, 0], springref=BUTTON_PRELOAD,
                      damping=[BUTTON_DAMPING, 0, 0], armature=BUTTON_ARMATURE, solref_limit=list(STOP_SOLREF))

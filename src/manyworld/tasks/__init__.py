@@ -4,6 +4,7 @@ from manyworld.tasks.base import Evaluation, Task, get_task, register, task_name
 from manyworld.tasks.params import TaskParams, param
 
 from manyworld.tasks import (  # noqa: F401  (registration)
+    button_press,
     button_press_topdown,
     coffee_button,
     coffee_pull,
