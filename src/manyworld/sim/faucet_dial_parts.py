@@ -110,34 +110,20 @@ def faucet_handle_offset(angle: float | np.ndarray) -> np.ndarray:
     return np.stack([L * np.sin(a), -L * np.cos(a), np.full_like(a, FAUCET_HANDLE_Z)], axis=-1)
 
 
-class Faucet:
-    """A faucet's named quantities over the batch, resolved once per sim."""
+class Faucet(parts.JointFixture):
+    """A faucet's named quantities over the batch (the handle point is tracked)."""
 
     def __init__(self, sim: BatchSim, name: str = "faucet"):
-        self.sim = sim
-        self.base = sim.mocap_id(f"{name}_base")
-        self.body = sim.body_id(f"{name}_handle")
-        self.site = sim.site_id(f"{name}_handle")
-        self.qpos = sim.qpos_slice(f"{name}_hinge").start
-        self.qvel = sim.qvel_slice(f"{name}_hinge").start
-
-    def place(self, ids: np.ndarray, pos: np.ndarray, angle: float | np.ndarray = 0.0) -> None:
-        """Put the faucet of worlds ``ids`` at ``pos`` with the lever turned ``angle`` rad, at rest."""
-        self.sim.mocap_pos[ids, self.base] = pos
-        self.sim.qpos[ids, self.qpos] = angle
-        self.sim.qvel[ids, self.qvel] = 0.0
+        super().__init__(sim, base=f"{name}_base", joint=f"{name}_hinge", body=f"{name}_handle",
+                         site=f"{name}_handle")
 
     def handle(self) -> np.ndarray:
         """(N, 3) the handle point (on the knob at the lever's end)."""
-        return self.sim.site_xpos[:, self.site]
-
-    def quat(self) -> np.ndarray:
-        """(N, 4) orientation of the lever, MuJoCo (w, x, y, z)."""
-        return self.sim.xquat[:, self.body]
+        return self.point()
 
     def angle(self) -> np.ndarray:
         """(N,) lever angle in radians (positive: counter-clockwise seen from above)."""
-        return self.sim.qpos[:, self.qpos]
+        return self.joint()
 
 
 # ------------------------------------------------------------------ dial
@@ -197,31 +183,16 @@ def dial_nub_offset(angle: float | np.ndarray) -> np.ndarray:
     return np.stack([-R * np.sin(a), -R * np.cos(a), np.full_like(a, DIAL_NUB_Z)], axis=-1)
 
 
-class Dial:
-    """A dial's named quantities over the batch, resolved once per sim."""
+class Dial(parts.JointFixture):
+    """A dial's named quantities over the batch (the rim nub is tracked)."""
 
     def __init__(self, sim: BatchSim, name: str = "dial"):
-        self.sim = sim
-        self.base = sim.mocap_id(f"{name}_base")
-        self.body = sim.body_id(f"{name}_knob")
-        self.site = sim.site_id(f"{name}_nub")
-        self.qpos = sim.qpos_slice(f"{name}_hinge").start
-        self.qvel = sim.qvel_slice(f"{name}_hinge").start
-
-    def place(self, ids: np.ndarray, pos: np.ndarray, angle: float | np.ndarray = 0.0) -> None:
-        """Put the dial of worlds ``ids`` at ``pos`` turned ``angle`` rad, at rest."""
-        self.sim.mocap_pos[ids, self.base] = pos
-        self.sim.qpos[ids, self.qpos] = angle
-        self.sim.qvel[ids, self.qvel] = 0.0
+        super().__init__(sim, base=f"{name}_base", joint=f"{name}_hinge", body=f"{name}_knob", site=f"{name}_nub")
 
     def nub(self) -> np.ndarray:
         """(N, 3) the nub point on the knob's rim."""
-        return self.sim.site_xpos[:, self.site]
-
-    def quat(self) -> np.ndarray:
-        """(N, 4) orientation of the knob, MuJoCo (w, x, y, z)."""
-        return self.sim.xquat[:, self.body]
+        return self.point()
 
     def angle(self) -> np.ndarray:
         """(N,) knob angle in radians (positive: clockwise seen from above)."""
-        return self.sim.qpos[:, self.qpos]
+        return self.joint()

@@ -127,34 +127,19 @@ def add_handle_box(spec: mujoco.MjSpec, name: str = "handle", pos: Sequence[floa
     return handle
 
 
-class HandleBox:
-    """A handle box's named quantities over the batch, resolved once per sim."""
+class HandleBox(parts.JointFixture):
+    """A handle box's named quantities over the batch (the crossbar's middle is tracked)."""
 
     def __init__(self, sim: BatchSim, name: str = "handle"):
-        self.sim = sim
-        self.base = sim.mocap_id(f"{name}_box")
-        self.body = sim.body_id(name)
-        self.site = sim.site_id(f"{name}_grip")
-        self.qpos = sim.qpos_slice(f"{name}_slide").start
-        self.qvel = sim.qvel_slice(f"{name}_slide").start
-
-    def place(self, ids: np.ndarray, pos: np.ndarray, height: float | np.ndarray = 0.0) -> None:
-        """Put the box of worlds ``ids`` at ``pos`` with the handle ``height`` m above its lowest, at rest."""
-        self.sim.mocap_pos[ids, self.base] = pos
-        self.sim.qpos[ids, self.qpos] = height
-        self.sim.qvel[ids, self.qvel] = 0.0
+        super().__init__(sim, base=f"{name}_box", joint=f"{name}_slide", body=name, site=f"{name}_grip")
 
     def grip(self) -> np.ndarray:
         """(N, 3) middle of the crossbar."""
-        return self.sim.site_xpos[:, self.site]
-
-    def quat(self) -> np.ndarray:
-        """(N, 4) orientation of the handle, MuJoCo (w, x, y, z)."""
-        return self.sim.xquat[:, self.body]
+        return self.point()
 
     def height(self) -> np.ndarray:
         """(N,) how far the handle is above its lowest position (m)."""
-        return self.sim.qpos[:, self.qpos]
+        return self.joint()
 
 
 # ------------------------------------------------------------------ lever
@@ -214,31 +199,16 @@ def add_lever(spec: mujoco.MjSpec, name: str = "lever", pos: Sequence[float] = (
     return lever
 
 
-class Lever:
-    """A lever's named quantities over the batch, resolved once per sim."""
+class Lever(parts.JointFixture):
+    """A lever's named quantities over the batch (the grip is tracked)."""
 
     def __init__(self, sim: BatchSim, name: str = "lever"):
-        self.sim = sim
-        self.base = sim.mocap_id(f"{name}_base")
-        self.body = sim.body_id(name)
-        self.site = sim.site_id(f"{name}_grip")
-        self.qpos = sim.qpos_slice(f"{name}_hinge").start
-        self.qvel = sim.qvel_slice(f"{name}_hinge").start
-
-    def place(self, ids: np.ndarray, pos: np.ndarray, angle: float | np.ndarray = 0.0) -> None:
-        """Put the lever of worlds ``ids`` at ``pos``, turned ``angle`` rad, at rest."""
-        self.sim.mocap_pos[ids, self.base] = pos
-        self.sim.qpos[ids, self.qpos] = angle
-        self.sim.qvel[ids, self.qvel] = 0.0
+        super().__init__(sim, base=f"{name}_base", joint=f"{name}_hinge", body=name, site=f"{name}_grip")
 
     def grip(self) -> np.ndarray:
         """(N, 3) middle of the grip."""
-        return self.sim.site_xpos[:, self.site]
-
-    def quat(self) -> np.ndarray:
-        """(N, 4) orientation of the lever, MuJoCo (w, x, y, z)."""
-        return self.sim.xquat[:, self.body]
+        return self.point()
 
     def angle(self) -> np.ndarray:
         """(N,) angle in radians: 0 level towards the robot, pi/2 upright."""
-        return self.sim.qpos[:, self.qpos]
+        return self.joint()

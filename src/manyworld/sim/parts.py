@@ -62,3 +62,46 @@ def add_puck(spec: mujoco.MjSpec, name: str = "puck", rgba: Sequence[float] = (0
     visual_geom(body, f"{name}_visual", type=CYLINDER, size=[PUCK_HALF, PUCK_HALF], material=mat)
     body.add_site(name=name, size=[0.005] * 3, rgba=[0, 0, 0, 0])
     return body
+
+
+class JointFixture:
+    """A fixture on a mocap base with one moving joint and a tracked point, over the batch.
+
+    Doors, faucets, dials, levers, handles and windows all share this shape:
+    the base's position varies per world (it is a mocap body), one joint moves,
+    and the task observes a site on the moving body. Subclasses name the parts
+    and give the generic accessors task-specific names.
+
+    Args:
+        sim: the batched simulation (a :class:`~manyworld.sim.world.BatchSim`).
+        base: name of the mocap body the fixture is built on.
+        joint: name of the moving joint.
+        body: name of the moving body (its orientation is observed).
+        site: name of the tracked point on the moving body.
+    """
+
+    def __init__(self, sim, base: str, joint: str, body: str, site: str):
+        self.sim = sim
+        self.base = sim.mocap_id(base)
+        self.body = sim.body_id(body)
+        self.site = sim.site_id(site)
+        self.qpos = sim.qpos_slice(joint).start
+        self.qvel = sim.qvel_slice(joint).start
+
+    def place(self, ids, pos, joint_value=0.0) -> None:
+        """Put the fixture of worlds ``ids`` at ``pos`` with its joint at ``joint_value``, at rest."""
+        self.sim.mocap_pos[ids, self.base] = pos
+        self.sim.qpos[ids, self.qpos] = joint_value
+        self.sim.qvel[ids, self.qvel] = 0.0
+
+    def point(self):
+        """(N, 3) world position of the tracked point."""
+        return self.sim.site_xpos[:, self.site]
+
+    def quat(self):
+        """(N, 4) orientation of the moving body, MuJoCo (w, x, y, z)."""
+        return self.sim.xquat[:, self.body]
+
+    def joint(self):
+        """(N,) the joint's value (radians for a hinge, metres for a slide)."""
+        return self.sim.qpos[:, self.qpos]
