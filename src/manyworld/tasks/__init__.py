@@ -4,6 +4,7 @@ from manyworld.tasks.base import Evaluation, Task, get_task, register, task_name
 from manyworld.tasks.params import TaskParams, param
 
 from manyworld.tasks import (  # noqa: F401  (registration)
+    basketball,
     button_press,
     button_press_topdown,
     coffee_button,
@@ -23,7 +24,10 @@ from manyworld.tasks import (  # noqa: F401  (registration)
     peg_insert_side,
     pick_place,
     push,
+    push_back,
     reach,
+    soccer,
+    sweep,
     window_close,
     window_open,
 )

@@ -28,21 +28,26 @@ def near(a: np.ndarray, b: np.ndarray, tol: float, axes: slice = slice(None)) ->
     return np.linalg.norm(a[:, axes] - b[:, axes], axis=1) < tol
 
 
-def grasp_and_carry(o: obs_lib.Obs, obj: np.ndarray, destination: np.ndarray,
-                    hover: float = 0.08) -> np.ndarray:
+def grasp_and_carry(o: obs_lib.Obs, obj: np.ndarray, destination: np.ndarray, hover: float = 0.08,
+                    holding_opening: tuple[float, float] = (0.0, 0.6),
+                    closing_below: float = 0.8) -> np.ndarray:
     """Expert skeleton: hover over ``obj``, descend, close, carry the TCP to ``destination``.
 
     Phases are read off the observation alone (no hidden state), so the policy
     recovers by itself when a grasp slips. The carry starts only once the
     fingers have closed on the object (opening below 0.6), so that a lift never
-    begins with a loose grasp.
+    begins with a loose grasp. For a wide object the fingers stop further
+    apart: pass the band of openings that means "closed on it" as
+    ``holding_opening`` and the opening under which the fingers are closing as
+    ``closing_below``.
     """
     tcp = o.hand + scene.TCP_OFFSET
     near_xy = near(tcp, obj, 0.02, slice(0, 2))
     centred = near(tcp, obj, 0.01, slice(0, 2))
     at_height = np.abs(tcp[:, 2] - obj[:, 2]) < 0.015
-    closing = (o.gripper < 0.8) & near(tcp, obj, 0.03)
-    holding = (o.gripper < 0.6) & near(tcp, obj, 0.03)
+    closing = (o.gripper < closing_below) & near(tcp, obj, 0.03)
+    lo, hi = holding_opening
+    holding = (o.gripper > lo) & (o.gripper < hi) & near(tcp, obj, 0.03)
     low = tcp[:, 2] < obj[:, 2] + 0.5 * hover
     above = np.c_[obj[:, :2], obj[:, 2:3] + hover]
     lift = np.c_[tcp[:, :2], obj[:, 2:3] + hover]
