@@ -30,6 +30,9 @@ VariationMode = Literal["train", "test", "random"]
 # size 3 m around (0, 0.6); nothing a task uses can be further away.
 _OBJ_LOW = np.array([-3.0, -2.4, -1.0])
 _OBJ_HIGH = np.array([3.0, 3.6, 2.0])
+# Unit quaternions: MuJoCo's normalisation can leave a component one rounding
+# step above 1, so the bound carries that much slack.
+_QUAT_BOUND = 1.0 + 1e-9
 # How far the hand may be from its workspace box: the mocap target never
 # leaves it and the hand lags the target by a few centimetres at most.
 _HAND_SLACK = 0.1
@@ -120,10 +123,9 @@ class BatchEnv:
         self._ws_low, self._ws_high = np.array(lo, float), np.array(hi, float)
 
     def _make_spaces(self) -> None:
-        frame_low = np.concatenate([self._ws_low - _HAND_SLACK, [0.0], _OBJ_LOW, -np.ones(4),
-                                    _OBJ_LOW, -np.ones(4)])
-        frame_high = np.concatenate([self._ws_high + _HAND_SLACK, [1.0], _OBJ_HIGH, np.ones(4),
-                                     _OBJ_HIGH, np.ones(4)])
+        quat = np.full(4, _QUAT_BOUND)
+        frame_low = np.concatenate([self._ws_low - _HAND_SLACK, [0.0], _OBJ_LOW, -quat, _OBJ_LOW, -quat])
+        frame_high = np.concatenate([self._ws_high + _HAND_SLACK, [1.0], _OBJ_HIGH, quat, _OBJ_HIGH, quat])
         if self.goal_visible:
             goal_low, goal_high = self.task_cls.goal_bounds()
         else:
