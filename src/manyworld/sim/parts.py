@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import mujoco
+import numpy as np
 
 BOX = mujoco.mjtGeom.mjGEOM_BOX
 SPHERE = mujoco.mjtGeom.mjGEOM_SPHERE
@@ -23,6 +24,12 @@ SLIDE = mujoco.mjtJoint.mjJNT_SLIDE
 HINGE = mujoco.mjtJoint.mjJNT_HINGE
 
 PUCK_HALF = 0.02  # the puck is a 4 cm cube-shaped block: box collider, round look
+
+
+def quat_x_axis(quat):
+    """(N, 3) the body x axis in the world: first column of the rotation of (N, 4) quaternions (w, x, y, z)."""
+    w, x, y, z = quat.T
+    return np.stack([1 - 2 * (y * y + z * z), 2 * (x * y + w * z), 2 * (x * z - w * y)], axis=1)
 
 
 def material(spec: mujoco.MjSpec, name: str, rgba: Sequence[float], specular: float = 0.3) -> str:

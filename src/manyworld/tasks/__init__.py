@@ -4,6 +4,7 @@ from manyworld.tasks.base import Evaluation, Task, get_task, register, task_name
 from manyworld.tasks.params import TaskParams, param
 
 from manyworld.tasks import (  # noqa: F401  (registration)
+    assembly,
     basketball,
     button_press,
     button_press_topdown,
@@ -11,6 +12,7 @@ from manyworld.tasks import (  # noqa: F401  (registration)
     coffee_pull,
     coffee_push,
     dial_turn,
+    disassemble,
     door_open,
     drawer_close,
     drawer_open,
@@ -23,6 +25,7 @@ from manyworld.tasks import (  # noqa: F401  (registration)
     handle_pull_side,
     lever_pull,
     peg_insert_side,
+    peg_unplug_side,
     pick_out_of_hole,
     pick_place,
     push,

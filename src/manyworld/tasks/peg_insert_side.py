@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manyworld.sim import peg_parts, scene
+from manyworld.sim import parts, peg_parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
@@ -121,7 +121,7 @@ class PegInsertSide(Task):
         o = obs_lib.parse(obs)
         peg, hole = o.obj1_pos, o.goal
         tcp = o.hand + scene.TCP_OFFSET
-        head = peg - peg_parts.PEG_HALF_LENGTH * _x_axis(o.obj1_quat)
+        head = peg - peg_parts.PEG_HALF_LENGTH * parts.quat_x_axis(o.obj1_quat)
         front = hole[:, 0] + peg_parts.HOLE_DEPTH
         # in front of the opening, on the hole's axis
         pre = np.c_[front + 0.02, hole[:, 1:]]
@@ -132,9 +132,3 @@ class PegInsertSide(Task):
         # the TCP moves by what the head still has to move
         destination = tcp + (head_target - head)
         return ex.grasp_and_carry(o, peg, destination)
-
-
-def _x_axis(quat: np.ndarray) -> np.ndarray:
-    """(N, 3) first column of the rotation matrix of (N, 4) MuJoCo quaternions (w, x, y, z)."""
-    w, x, y, z = quat.T
-    return np.stack([1 - 2 * (y * y + z * z), 2 * (x * y + w * z), 2 * (x * z - w * y)], axis=1)
