@@ -1,0 +1,68 @@
+"""plate-slide-back-side: slide a plate sideways out of a cabinet to a goal.
+
+Description:
+    A low cabinet stands on the left of the table, open towards the robot's
+    workspace (+x) and at the top; a plate (10 x 10 cm, 3 cm thick) sits in
+    its mouth. Pull the plate out to the right and slide it along the table
+    to the green goal marker (reaching in behind it, between the plate and
+    the cabinet's back wall). Meta-World's ``plate-slide-back-side-v3``.
+
+    Differences from Meta-World: its plate runs on two rails (x and y slide
+    joints) and cannot turn; here it is a free body, with smooth sides so that
+    a push moves it along the push. Its goal frame is a net (a soccer goal);
+    here it is a cabinet of three low walls, open at the top so that the hand
+    can reach in behind the plate and the arm never meets a roof.
+
+Randomization:
+    - ``cabinet_pos`` (the goal point of plate-slide-side inside the
+      cabinet): fixed at (-0.25, 0.6, 0), as Meta-World's. The plate starts
+      0.1 in front of it, at (-0.15, 0.6, 0.015), its far 4 cm inside the
+      cabinet, as Meta-World's.
+    - ``goal_pos``: x in [-0.05, 0.15], y = 0.6, z = 0.015 (Meta-World's
+      range).
+
+Success:
+    ``|plate - goal| <= 0.07`` (Meta-World's threshold).
+
+Reward terms:
+    - ``reach``: tolerance(|tcp - plate|, bound 0.08, margin 0.3): the
+      fingers at the plate's edge.
+    - ``in_place``: tolerance(|plate - goal|, bound 0.07, margin 0.3).
+    Reward = 10 on success, else 9 * (0.3 reach + 0.7 in_place).
+
+Version history:
+    - v1: first version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from manyworld.tasks.base import register
+from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.plate_slide import PLATE_Z, push_plate_expert
+from manyworld.tasks.plate_slide_back import PlateSlideBack
+
+
+@dataclass(frozen=True)
+class PlateSlideBackSideParams(TaskParams):
+    cabinet_pos: tuple[float, float, float] = param((-0.25, 0.6, 0.0), (-0.25, 0.6, 0.0),
+                                                    "cabinet (its goal point on the table)")
+    goal_pos: tuple[float, float, float] = param((-0.05, 0.6, PLATE_Z), (0.15, 0.6, PLATE_Z),
+                                                 "plate centre target")
+
+
+@register
+class PlateSlideBackSide(PlateSlideBack):
+    __doc__ = __doc__
+    name = "plate-slide-back-side"
+    tags = ("ML45-train",)
+    Params = PlateSlideBackSideParams
+    facing = "side"
+
+    @staticmethod
+    def expert(obs):
+        """Pull the plate straight out of the cabinet (+x) to the goal."""
+        return push_plate_expert(obs, np.array([1.0, 0.0]), into_cabinet=False)
