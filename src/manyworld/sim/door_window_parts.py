@@ -26,6 +26,39 @@ door position: the centre of the front of the cabinet, 0.15 above the table):
   handle, nearer the middle of the leaf) is left free for a lock body to be
   added as a child of the leaf body that ``add_door`` returns.
 
+Door lock (``add_door_lock``, added to a door built by ``add_door``): a rotary
+cam lock, as on a cabinet or a safe, in the frame of the lock body
+``<name>_lock`` at DOOR_LOCK_MOUNT on the leaf's front face:
+
+- the turn: a flat lever on a hub DOOR_LOCK_STANDOFF in front of the leaf, on
+  the hinge ``<name>_lock_hinge`` whose axis is the leaf's normal (+y). qpos is
+  the turn in radians, range [0, DOOR_LOCK_MAX_ANGLE]: 0 is unlocked (the lever
+  points to the latch side, +x), pi/2 locked (the lever points down). Damping
+  and dry friction (DOOR_LOCK_FRICTIONLOSS, about a real thumb-turn's): it
+  turns while pushed, stops at either end and stays where it is left. The
+  lever starts at the axis (nothing sticks out beyond it, so a push on the
+  hub does not turn it); lever and hub are frictionless (a hand pressing on
+  the lever's side and sliding along it does not drag it round);
+- the lock points: the sites ``<name>_lock_top`` and ``<name>_lock_bottom``
+  are on the lever's two faces (+z and -z when unlocked), DOOR_LOCK_POINT[0]
+  along the lever from the axis (Meta-World's ``lockStartLock`` and
+  ``lockStartUnlock``). With (R, h) = DOOR_LOCK_POINT, at turn a the one on
+  side k (+1 top, -1 bottom) lies at
+  mount + (R cos a + k h sin a, -standoff, -R sin a + k h cos a) in the leaf
+  frame (:func:`door_lock_offset`);
+- the cam: an arm behind the leaf, turned with the lever, pointing away from
+  it (its mass balances the lever's: gravity does not turn the lock). Locked,
+  it stands up behind a keeper lip ``<name>_lock_keeper`` that hangs from the
+  cabinet's top (added to the base body), so the locked door cannot swing
+  open; unlocked, it lies below the lip and the door swings freely. The cam
+  is the one part that meets the fixture it hangs in. (A door without a lock
+  has no keeper: ``add_door`` alone builds the same door as before.)
+- hard stops: the lock's limits, and the door's once it has a lock, are
+  stiff (DOOR_LOCK_SOLREF_LIMIT, DOOR_LOCK_SOLIMP_LIMIT). The hand can press
+  with hundreds of newtons; a soft limit would let the lever overshoot its
+  stop and spring back, and a leaf pressed past its shut limit would tilt the
+  lock's axis so that the press turned the lock.
+
 Window (``add_window``), in the frame of its base body ``<name>_base`` (the
 centre of the window, 0.16 above the table, as Meta-World's):
 
@@ -142,33 +175,157 @@ def add_door(spec: mujoco.MjSpec, name: str = "door", pos: Sequence[float] = (0.
     return leaf
 
 
-class Door:
-    """A door's named quantities over the batch, resolved once per sim."""
+class Door(parts.JointFixture):
+    """A door's named quantities over the batch (the handle's grip is tracked)."""
 
     def __init__(self, sim: BatchSim, name: str = "door"):
-        self.sim = sim
-        self.base = sim.mocap_id(f"{name}_base")
-        self.leaf = sim.body_id(f"{name}_leaf")
-        self.site = sim.site_id(f"{name}_handle")
-        self.qpos = sim.qpos_slice(f"{name}_hinge").start
-        self.qvel = sim.qvel_slice(f"{name}_hinge").start
-
-    def place(self, ids: np.ndarray, pos: np.ndarray, angle: float | np.ndarray = 0.0) -> None:
-        """Put the door of worlds ``ids`` at ``pos``, opened ``angle`` rad, at rest."""
-        self.sim.mocap_pos[ids, self.base] = pos
-        self.sim.qpos[ids, self.qpos] = angle
-        self.sim.qvel[ids, self.qvel] = 0.0
+        super().__init__(sim, base=f"{name}_base", joint=f"{name}_hinge", body=f"{name}_leaf",
+                         site=f"{name}_handle")
 
     def handle(self) -> np.ndarray:
         """(N, 3) middle of the handle's grip."""
-        return self.sim.site_xpos[:, self.site]
-
-    def quat(self) -> np.ndarray:
-        """(N, 4) orientation of the leaf, MuJoCo (w, x, y, z)."""
-        return self.sim.xquat[:, self.leaf]
+        return self.point()
 
     def angle(self) -> np.ndarray:
         """(N,) opening angle in radians."""
+        return self.joint()
+
+
+# ------------------------------------------------------------------ door lock
+# In the frame of the lock body (DOOR_LOCK_MOUNT on the leaf's front face; axes those of the leaf).
+DOOR_LOCK_MAX_ANGLE = np.pi / 2  # rad: 0 unlocked (lever along +x), pi/2 locked (lever pointing down)
+# Lock points: along the lever from the axis, and out of its mid-plane to its faces (Meta-World's).
+DOOR_LOCK_POINT = (0.09, 0.01)
+DOOR_LOCK_STANDOFF = 0.065  # lever's mid-plane in front of the leaf's front face
+DOOR_LOCK_LEVER_SPAN = (0.0, 0.1)  # lever from/to, along its length (nothing beyond the axis)
+DOOR_LOCK_LEVER_HALF_WIDTH = 0.01  # across the lever, in its plane of turning
+DOOR_LOCK_LEVER_HALF_DEPTH = 0.015  # along the axis (y)
+DOOR_LOCK_HUB_RADIUS = 0.012
+DOOR_LOCK_DAMPING = 0.005  # N m s / rad
+DOOR_LOCK_FRICTIONLOSS = 0.3  # N m: dry friction (a thumb-turn's), the lock stays where it is left
+DOOR_LOCK_LEVER_MASS = 0.01  # the cam's mass balances it: gravity does not turn the lock
+# Stiff joint limits (time constant 2 timesteps) of the lock and, once it has a lock, of the door.
+DOOR_LOCK_SOLREF_LIMIT = (0.005, 1.0)
+DOOR_LOCK_SOLIMP_LIMIT = (0.99, 0.999, 0.001, 0.5, 2.0)
+# Cam behind the leaf (the leaf's back face is at y = 2 * DOOR_LEAF_HALF_THICKNESS): its y span and reach.
+DOOR_LOCK_CAM_Y = (0.04, 0.05)
+DOOR_LOCK_CAM_REACH = 0.045
+DOOR_LOCK_CAM_HALF_WIDTH = 0.008
+# Keeper lip on the cabinet, in front of the cam (y span in the lock frame, bottom z above the axis).
+DOOR_LOCK_KEEPER_Y = (0.028, 0.036)
+DOOR_LOCK_KEEPER_BOTTOM = 0.025
+
+
+def door_lock_offset(angle: float | np.ndarray = 0.0, side: int = 1) -> np.ndarray:
+    """(..., 3) lock point of ``side`` (+1 top, -1 bottom) relative to the door's base.
+
+    With the door shut and the lock turned ``angle`` rad.
+    """
+    a = np.asarray(angle, np.float64)
+    r, h = DOOR_LOCK_POINT[0], side * DOOR_LOCK_POINT[1]
+    local = np.stack([r * np.cos(a) + h * np.sin(a), np.full_like(a, -DOOR_LOCK_STANDOFF),
+                      -r * np.sin(a) + h * np.cos(a)], axis=-1)
+    return DOOR_HINGE + DOOR_LOCK_MOUNT + local
+
+
+def door_lock_angle(point: np.ndarray, axis: np.ndarray, side: int = 1) -> np.ndarray:
+    """(N,) the turn (rad) of locks whose lock point of ``side`` is at ``point`` (N, 3), axis point ``axis``.
+
+    Read in the door's plane with the door shut (as the lock tasks keep it).
+    """
+    rel = point - axis
+    return np.arctan2(-rel[:, 2], rel[:, 0]) - np.arctan2(-side * DOOR_LOCK_POINT[1], DOOR_LOCK_POINT[0])
+
+
+def door_lock_axis_offset() -> np.ndarray:
+    """(3,) the lock's axis point in the lever's mid-plane, relative to the door's base (door shut)."""
+    return DOOR_HINGE + DOOR_LOCK_MOUNT + np.array([0.0, -DOOR_LOCK_STANDOFF, 0.0])
+
+
+def add_door_lock(spec: mujoco.MjSpec, name: str = "door", rgba=(0.78, 0.79, 0.81, 1.0),
+                  lever_rgba=(0.2, 0.2, 0.22, 1.0)) -> mujoco.MjsBody:
+    """A rotary cam lock on the leaf of the door ``name`` (built by :func:`add_door`); returns the lock body.
+
+    Body: ``<name>_lock`` (joint ``<name>_lock_hinge``), child of ``<name>_leaf``.
+    Sites: ``<name>_lock_top``, ``<name>_lock_bottom``. Geom ``<name>_lock_keeper`` on ``<name>_base``.
+    """
+    leaf, base = spec.body(f"{name}_leaf"), spec.body(f"{name}_base")
+    if leaf is None or base is None:
+        raise ValueError(f"add_door_lock needs a door named {name!r} (add_door first)")
+    mat = parts.material(spec, f"{name}_handle_mat", rgba, specular=0.7)
+    lmat = parts.material(spec, f"{name}_lock_mat", lever_rgba)
+    fmat = parts.material(spec, f"{name}_frame_mat", rgba)
+
+    lock = leaf.add_body(name=f"{name}_lock", pos=DOOR_LOCK_MOUNT.tolist())
+    lock.add_joint(name=f"{name}_lock_hinge", type=HINGE, axis=[0, 1, 0], range=[0, DOOR_LOCK_MAX_ANGLE],
+                   damping=[DOOR_LOCK_DAMPING, 0, 0], frictionloss=DOOR_LOCK_FRICTIONLOSS, armature=0.002,
+                   solref_limit=list(DOOR_LOCK_SOLREF_LIMIT), solimp_limit=list(DOOR_LOCK_SOLIMP_LIMIT))
+    # a hard stop where the door shuts (see the module doc)
+    hinge = spec.joint(f"{name}_hinge")
+    hinge.solref_limit, hinge.solimp_limit = list(DOOR_LOCK_SOLREF_LIMIT), list(DOOR_LOCK_SOLIMP_LIMIT)
+    s, d = DOOR_LOCK_STANDOFF, DOOR_LOCK_LEVER_HALF_DEPTH
+    parts.visual_geom(lock, f"{name}_lock_rose", type=CYLINDER, size=[0.03, 0.002], pos=[0, -0.002, 0],
+                      euler=[np.pi / 2, 0, 0], material=mat)
+    # hub and lever are frictionless (condim 1; priority 1 makes it hold in their contacts): only a push on
+    # the lever's faces turns the lock, a hand pressing on its side (with up to hundreds of newtons) and
+    # sliding along it does not drag it round
+    parts.solid_geom(lock, f"{name}_lock_hub", type=CAPSULE, size=[DOOR_LOCK_HUB_RADIUS, 0, 0], material=mat,
+                     mass=0.005, fromto=[0, -0.004, 0, 0, -(s - d), 0], priority=1, condim=1)
+    r0, r1 = DOOR_LOCK_LEVER_SPAN
+    parts.solid_geom(lock, f"{name}_lock_lever", type=BOX, material=lmat, mass=DOOR_LOCK_LEVER_MASS,
+                     pos=[(r0 + r1) / 2, -s, 0], size=[(r1 - r0) / 2, d, DOOR_LOCK_LEVER_HALF_WIDTH],
+                     priority=1, condim=1)
+    # behind the leaf: the spindle (a visual through the leaf) and the cam, pointing away from the lever
+    c0, c1 = DOOR_LOCK_CAM_Y
+    parts.visual_geom(lock, f"{name}_lock_spindle", type=CYLINDER, size=[0.006, c1 / 2], pos=[0, c1 / 2, 0],
+                      euler=[np.pi / 2, 0, 0], material=mat)
+    w, reach = DOOR_LOCK_CAM_HALF_WIDTH, DOOR_LOCK_CAM_REACH
+    cam_mass = DOOR_LOCK_LEVER_MASS * ((r0 + r1) / 2) / ((reach - w) / 2)  # centre of mass on the axis
+    parts.solid_geom(lock, f"{name}_lock_cam", type=BOX, material=mat, mass=cam_mass,
+                     pos=[-(reach - w) / 2, (c0 + c1) / 2, 0], size=[(reach + w) / 2, (c1 - c0) / 2, w])
+    for side, k in (("top", 1), ("bottom", -1)):
+        lock.add_site(name=f"{name}_lock_{side}", pos=[DOOR_LOCK_POINT[0], -s, k * DOOR_LOCK_POINT[1]],
+                      size=[0.005] * 3, rgba=[0, 0, 0, 0])
+
+    # the keeper: a lip hanging from the cabinet's top, in front of the locked cam
+    k0, k1 = DOOR_LOCK_KEEPER_Y
+    mount = DOOR_HINGE + DOOR_LOCK_MOUNT  # in the base frame
+    top = DOOR_CABINET_HALF_HEIGHT - 2 * DOOR_WALL
+    bottom = mount[2] + DOOR_LOCK_KEEPER_BOTTOM
+    parts.solid_geom(base, f"{name}_lock_keeper", type=BOX, material=fmat,
+                     pos=[mount[0], mount[1] + (k0 + k1) / 2, (top + bottom) / 2],
+                     size=[0.025, (k1 - k0) / 2, (top - bottom) / 2])
+    return lock
+
+
+class DoorLock:
+    """A door lock's named quantities over the batch, resolved once per sim.
+
+    ``side`` picks the lock point: +1 on the lever's top face, -1 on its bottom face.
+    """
+
+    def __init__(self, sim: BatchSim, name: str = "door", side: int = 1):
+        self.sim = sim
+        self.body = sim.body_id(f"{name}_lock")
+        self.site = sim.site_id(f"{name}_lock_{'top' if side > 0 else 'bottom'}")
+        self.qpos = sim.qpos_slice(f"{name}_lock_hinge").start
+        self.qvel = sim.qvel_slice(f"{name}_lock_hinge").start
+
+    def place(self, ids: np.ndarray, angle: float | np.ndarray = 0.0) -> None:
+        """Turn the lock of worlds ``ids`` to ``angle`` rad (0 unlocked, pi/2 locked), at rest."""
+        self.sim.qpos[ids, self.qpos] = angle
+        self.sim.qvel[ids, self.qvel] = 0.0
+
+    def point(self) -> np.ndarray:
+        """(N, 3) the lock point on the lever."""
+        return self.sim.site_xpos[:, self.site]
+
+    def quat(self) -> np.ndarray:
+        """(N, 4) orientation of the lock body, MuJoCo (w, x, y, z)."""
+        return self.sim.xquat[:, self.body]
+
+    def angle(self) -> np.ndarray:
+        """(N,) turn in radians (0 unlocked, pi/2 locked)."""
         return self.sim.qpos[:, self.qpos]
 
 
@@ -248,31 +405,17 @@ def add_window(spec: mujoco.MjSpec, name: str = "window", pos: Sequence[float] =
     return sash
 
 
-class Window:
-    """A sliding window's named quantities over the batch, resolved once per sim."""
+class Window(parts.JointFixture):
+    """A sliding window's named quantities over the batch (the handle bar is tracked)."""
 
     def __init__(self, sim: BatchSim, name: str = "window"):
-        self.sim = sim
-        self.base = sim.mocap_id(f"{name}_base")
-        self.sash = sim.body_id(f"{name}_sash")
-        self.site = sim.site_id(f"{name}_handle")
-        self.qpos = sim.qpos_slice(f"{name}_slide").start
-        self.qvel = sim.qvel_slice(f"{name}_slide").start
-
-    def place(self, ids: np.ndarray, pos: np.ndarray, opening: float | np.ndarray = 0.0) -> None:
-        """Put the window of worlds ``ids`` at ``pos``, slid ``opening`` m open, at rest."""
-        self.sim.mocap_pos[ids, self.base] = pos
-        self.sim.qpos[ids, self.qpos] = opening
-        self.sim.qvel[ids, self.qvel] = 0.0
+        super().__init__(sim, base=f"{name}_base", joint=f"{name}_slide", body=f"{name}_sash",
+                         site=f"{name}_handle")
 
     def handle(self) -> np.ndarray:
         """(N, 3) middle of the handle bar."""
-        return self.sim.site_xpos[:, self.site]
-
-    def quat(self) -> np.ndarray:
-        """(N, 4) orientation of the sash, MuJoCo (w, x, y, z)."""
-        return self.sim.xquat[:, self.sash]
+        return self.point()
 
     def opening(self) -> np.ndarray:
         """(N,) how far the sash is slid open (m)."""
-        return self.sim.qpos[:, self.qpos]
+        return self.joint()
