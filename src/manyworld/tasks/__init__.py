@@ -6,6 +6,8 @@ from manyworld.tasks.params import TaskParams, param
 from manyworld.tasks import (  # noqa: F401  (registration)
     assembly,
     basketball,
+    bin_picking,
+    box_close,
     button_press,
     button_press_topdown,
     button_press_topdown_wall,
@@ -44,6 +46,7 @@ from manyworld.tasks import (  # noqa: F401  (registration)
     push_wall,
     reach,
     reach_wall,
+    shelf_place,
     soccer,
     stick_pull,
     stick_push,
