@@ -36,6 +36,9 @@ FINGER_TRAVEL = 0.043
 FINGER_KP = 600.0
 FINGER_KV = 8.0
 # Actuator target at ctrl = -1 and +1: beyond both joint limits (see module doc).
+# The force limit (40 N) sits above what the fingers need on any object, so that
+# a grasp is held by the position servo (centred, damped), not by two saturated
+# forces that let the object rock between the fingers.
 FINGER_TARGET_OPEN = -0.01
 FINGER_TARGET_CLOSED = 0.06
 # Palm-to-tool-centre-point offset: the TCP sits between the fingertips.
@@ -124,13 +127,13 @@ _BASE_XML = f"""
         <joint name="finger_left" type="slide" axis="0 -1 0" range="0 {FINGER_TRAVEL}"
                damping="1" armature="0.01"/>
         <geom name="finger_left" class="finger" size="0.011 0.006 0.03" mass="0.05"/>
-        <site name="pad_left" pos="0 -0.006 -0.015" size="0.012 0.002 0.015" type="box" rgba="0 0 0 0"/>
+        <site name="pad_left" pos="0 -0.006 0" size="0.012 0.002 0.03" type="box" rgba="0 0 0 0"/>
       </body>
       <body name="finger_right" pos="0 {-(FINGER_OPEN_GAP / 2 + 0.006)} -0.035" gravcomp="1">
         <joint name="finger_right" type="slide" axis="0 1 0" range="0 {FINGER_TRAVEL}"
                damping="1" armature="0.01"/>
         <geom name="finger_right" class="finger" size="0.011 0.006 0.03" mass="0.05"/>
-        <site name="pad_right" pos="0 0.006 -0.015" size="0.012 0.002 0.015" type="box" rgba="0 0 0 0"/>
+        <site name="pad_right" pos="0 0.006 0" size="0.012 0.002 0.03" type="box" rgba="0 0 0 0"/>
       </body>
     </body>
   </worldbody>
@@ -142,11 +145,11 @@ _BASE_XML = f"""
     <exclude name="hand_right" body1="hand" body2="finger_right"/>
   </contact>
   <actuator>
-    <general name="finger_left" joint="finger_left" ctrlrange="-1 1" forcerange="-20 20"
+    <general name="finger_left" joint="finger_left" ctrlrange="-1 1" forcerange="-40 40"
              gainprm="{FINGER_KP * (FINGER_TARGET_CLOSED - FINGER_TARGET_OPEN) / 2}"
              biastype="affine"
              biasprm="{FINGER_KP * (FINGER_TARGET_CLOSED + FINGER_TARGET_OPEN) / 2} {-FINGER_KP} {-FINGER_KV}"/>
-    <general name="finger_right" joint="finger_right" ctrlrange="-1 1" forcerange="-20 20"
+    <general name="finger_right" joint="finger_right" ctrlrange="-1 1" forcerange="-40 40"
              gainprm="{FINGER_KP * (FINGER_TARGET_CLOSED - FINGER_TARGET_OPEN) / 2}"
              biastype="affine"
              biasprm="{FINGER_KP * (FINGER_TARGET_CLOSED + FINGER_TARGET_OPEN) / 2} {-FINGER_KP} {-FINGER_KV}"/>

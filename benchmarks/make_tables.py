@@ -1,0 +1,63 @@
+"""Markdown tables for BENCHMARKS.md from the JSON files the benchmark commands write.
+
+    python benchmarks/make_tables.py speed benchmarks/results/mt10_speed.json
+    python benchmarks/make_tables.py speed50 benchmarks/results/all_speed.json
+    python benchmarks/make_tables.py gate benchmarks/results/check_all.json
+
+The tables are generated, never typed, so that every figure in BENCHMARKS.md is
+one a command measured.
+"""
+
+import json
+import sys
+
+
+def speed(path: str) -> None:
+    data = json.load(open(path))
+    tasks = data["tasks"]
+    ns = list(tasks[0]["batch"])
+    mw = data.get("metaworld", {}).get("single_env_steps_per_s", {})
+    head = "| task | Meta-World single | ours single |" + "".join(f" N={n} | ceiling | % |" for n in ns)
+    print(head + " reset ms/world |")
+    print("|---" * (3 + 3 * len(ns) + 1) + "|")
+    for t in tasks:
+        mw_single = mw.get(f"{t['task']}-v3")
+        row = f"| {t['task']} | {mw_single:,.0f} |" if mw_single else f"| {t['task']} | - |"
+        row += f" {t['single_env']:,.0f} |"
+        for n in ns:
+            row += f" {t['batch'][n]:,.0f} | {t['ceiling'][n]:,.0f} | {100 * t['ratio'][n]:.0f} |"
+        print(row + f" {t['reset_ms_per_world']:.3f} |")
+    if "comparison" in data:
+        c = data["comparison"]
+        print()
+        print("| MT10, env-steps/s (10 tasks stepped in turn, random actions, resets included) | value |")
+        print("|---|---|")
+        for k, v in c.items():
+            print(f"| {k} | {v:,.2f} |" if "ratio" in k else f"| {k} | {v:,.0f} |")
+
+
+def speed50(path: str) -> None:
+    data = json.load(open(path))
+    print("| task | N=50 env-steps/s | physics-only ceiling | % of ceiling | reset ms/world |")
+    print("|---|---|---|---|---|")
+    for t in sorted(data["tasks"], key=lambda t: t["task"]):
+        n = list(t["batch"])[-1]
+        print(f"| {t['task']} | {t['batch'][n]:,.0f} | {t['ceiling'][n]:,.0f} | {100 * t['ratio'][n]:.0f} |"
+              f" {t['reset_ms_per_world']:.3f} |")
+    ratios = [list(t["ratio"].values())[-1] for t in data["tasks"]]
+    print(f"\nminimum share of the ceiling: {100 * min(ratios):.0f}% over {len(ratios)} tasks")
+
+
+def gate(path: str) -> None:
+    rows = json.load(open(path))
+    print("| task | gate | expert train | median steps | expert test | median steps | random | idle |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in sorted(rows, key=lambda r: r["task"]):
+        m = r["metrics"]
+        print(f"| {r['task']} | {'PASS' if r['passed'] else 'FAIL'} | {m['expert_train_success']:.2f} |"
+              f" {m['expert_train_median_steps']:.0f} | {m['expert_test_success']:.2f} |"
+              f" {m['expert_test_median_steps']:.0f} | {m['random_success']:.2f} | {m['idle_success']:.2f} |")
+
+
+if __name__ == "__main__":
+    {"speed": speed, "speed50": speed50, "gate": gate}[sys.argv[1]](sys.argv[2])
