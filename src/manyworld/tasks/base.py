@@ -202,7 +202,7 @@ def get_task(name: str) -> type[Task]:
 
 
 def task_names(tag: str | None = None) -> list[str]:
-    """Registered task names, optionally only those carrying ``tag``."""
+    """Registered task names in alphabetical order, optionally only those carrying ``tag``."""
     from manyworld import tasks as _  # noqa: F401
 
-    return [n for n, t in _REGISTRY.items() if tag is None or tag in t.tags]
+    return sorted(n for n, t in _REGISTRY.items() if tag is None or tag in t.tags)
