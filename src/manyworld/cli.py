@@ -34,6 +34,7 @@ def _write_json_atomic(path: Path, payload) -> None:
         json.dump(payload, f, indent=2)
         f.flush()
         os.fsync(f.fileno())
+    os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are for others to read
     os.replace(tmp, path)
 
 
