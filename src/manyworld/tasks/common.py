@@ -75,3 +75,44 @@ class FreeBody:
 def zeros_obj(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Padding for an absent object: (N, 3) and (N, 4) zeros."""
     return np.zeros((n, 3)), np.zeros((n, 4))
+
+
+def object_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_width: float,
+                   success_distance: float, in_place_margin: float = 0.3,
+                   to_goal: np.ndarray | None = None):
+    """Reward, success and info of a task that brings one object to a goal.
+
+    The shared shaping of the push/slide/insert family, with named terms in [0, 1]:
+    ``reach`` = tolerance(|tcp - obj|, 0.02, 0.2), ``grasp`` = the fingers hold
+    the object, ``in_place`` = tolerance(to_goal, success_distance, in_place_margin);
+    reward = 10 on success, else 9 * (0.2 reach + 0.1 grasp + 0.7 in_place).
+
+    Args:
+        gripper: the task's :class:`Gripper`.
+        obj: (N, 3) object positions.
+        goal: (N, 3) goal positions.
+        half_width: the object's half-width across the fingers (for ``holds``).
+        success_distance: success when ``to_goal`` is at most this.
+        in_place_margin: distance past the success radius where ``in_place`` is 0.1.
+        to_goal: the distance success is judged on; default |obj - goal|.
+    """
+    from manyworld.tasks import rewards
+    from manyworld.tasks.base import Evaluation
+
+    to_obj = np.linalg.norm(gripper.tcp() - obj, axis=1)
+    if to_goal is None:
+        to_goal = np.linalg.norm(obj - goal, axis=1)
+    success = to_goal <= success_distance
+    held = gripper.holds(obj, half_width)
+    terms = {
+        "reach": rewards.tolerance(to_obj, 0.02, 0.2),
+        "grasp": held.astype(np.float64),
+        "in_place": rewards.tolerance(to_goal, success_distance, in_place_margin),
+    }
+    shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["in_place"]
+    return Evaluation(
+        reward=rewards.finish(shaped, success),
+        success=success,
+        terms=terms,
+        info={"near_object": to_obj <= 0.03, "grasp_success": held, "obj_to_target": to_goal},
+    )

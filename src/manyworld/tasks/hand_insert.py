@@ -47,9 +47,8 @@ import numpy as np
 from manyworld.sim import hole_parts, parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.base import Task, register
+from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
 
 SUCCESS_DISTANCE = 0.05
@@ -101,23 +100,7 @@ class HandInsert(Task):
         return (self.block.pos(), self.block.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        tcp, block = self.gripper.tcp(), self.block.pos()
-        to_block = np.linalg.norm(tcp - block, axis=1)
-        to_goal = np.linalg.norm(block - goal, axis=1)
-        success = to_goal <= SUCCESS_DISTANCE
-        held = self.gripper.holds(block, parts.PUCK_HALF)
-        terms = {
-            "reach": rewards.tolerance(to_block, 0.02, 0.2),
-            "grasp": held.astype(np.float64),
-            "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3),
-        }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["in_place"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_block <= 0.03, "grasp_success": held, "obj_to_target": to_goal},
-        )
+        return object_to_goal(self.gripper, self.block.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE)
 
     @staticmethod
     def expert(obs):

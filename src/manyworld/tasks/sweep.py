@@ -37,9 +37,8 @@ import numpy as np
 from manyworld.sim import parts
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.base import Task, register
+from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param
 
 SUCCESS_DISTANCE = 0.05
@@ -79,23 +78,7 @@ class Sweep(Task):
         return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        tcp, puck = self.gripper.tcp(), self.puck.pos()
-        to_puck = np.linalg.norm(tcp - puck, axis=1)
-        to_goal = np.linalg.norm(puck - goal, axis=1)
-        success = to_goal <= SUCCESS_DISTANCE
-        held = self.gripper.holds(puck, parts.PUCK_HALF)
-        terms = {
-            "reach": rewards.tolerance(to_puck, 0.02, 0.2),
-            "grasp": held.astype(np.float64),
-            "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.5),
-        }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["in_place"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_puck <= 0.03, "grasp_success": held, "obj_to_target": to_goal},
-        )
+        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE, in_place_margin=0.5)
 
     @staticmethod
     def expert(obs):
