@@ -45,8 +45,8 @@ from manyworld.sim import parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.base import Task, register
+from manyworld.tasks.common import FreeBody, Gripper, pick_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param
 
 SUCCESS_DISTANCE = 0.05
@@ -94,28 +94,10 @@ class BinPicking(Task):
         return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        tcp, puck = self.gripper.tcp(), self.puck.pos()
-        to_puck = np.linalg.norm(tcp - puck, axis=1)
-        to_goal = np.linalg.norm(puck - goal, axis=1)
-        success = to_goal <= SUCCESS_DISTANCE
-        held = self.gripper.holds(puck, parts.PUCK_HALF)
-        below = np.maximum(CLEAR_Z - puck[:, 2], 0.0)
-        terms = {
-            "reach": rewards.tolerance(to_puck, 0.02, 0.2),
-            "grasp": held.astype(np.float64),
-            "lift": np.where(held, rewards.tolerance(below, 0.0, 0.1), 0.0),
-            "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3),
-        }
-        shaped = (0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"]
-                  + 0.65 * terms["in_place"])
+        puck = self.puck.pos()
+        lift = rewards.tolerance(np.maximum(CLEAR_Z - puck[:, 2], 0.0), 0.0, 0.1)
         lifted = puck[:, 2] > PUCK_Z + LIFTED
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_puck <= 0.03, "grasp_success": held & lifted,
-                  "obj_to_target": to_goal},
-        )
+        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted)
 
     @staticmethod
     def expert(obs):
