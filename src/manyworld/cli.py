@@ -406,12 +406,31 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
     s.add_argument("--json", help="also write the comparison as JSON")
     s.set_defaults(func=cmd_compare)
+
+    # parsed by manyworld.train.cli (its flags come from the config dataclasses; needs [learn])
+    s = sub.add_parser("train", add_help=False,
+                       help="train sac / mtsac / mtmhsac (see `manyworld train --help`)")
+    s.add_argument("train_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_train)
     return p
+
+
+def cmd_train(args) -> int:
+    """Delegate to ``manyworld.train.cli`` (imports JAX only when training)."""
+    try:
+        from manyworld.train.cli import main as train_main
+    except ImportError as err:
+        raise ValueError(f"training needs the learn extra: pip install -e '.[learn]' ({err})") from err
+    return train_main(list(args.train_args))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``manyworld`` console script."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:  # its own parser: every flag and --help come from the configs
+        args = argparse.Namespace(func=cmd_train, train_args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         import manyworld  # noqa: F401  (sets the GL backend, registers tasks)
 
