@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from manyworld.sim import parts
 from manyworld.sim import scene as scene_lib
+from manyworld.tasks.base import Task
 
 if TYPE_CHECKING:
     from manyworld.sim.world import BatchSim
@@ -154,3 +156,28 @@ def pick_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_width
         terms=terms,
         info={"near_object": to_obj <= 0.03, "grasp_success": held & lifted, "obj_to_target": to_goal},
     )
+
+
+class PuckTask(Task):
+    """Base of the tasks built around one free puck, whose parameters hold ``puck_pos`` and ``goal_pos``.
+
+    It adds the puck to the scene, places it, reads the goal from the
+    parameters and fills observation slot 1 with the puck; subclasses add
+    fixtures (``super().build(spec)`` first), the evaluation and the expert.
+    """
+
+    def build(self, spec):
+        parts.add_puck(spec, "puck")
+
+    def bind(self, sim):
+        self.gripper = Gripper(sim)
+        self.puck = FreeBody(sim, "puck")
+
+    def place(self, sim, ids, params):
+        self.puck.place(ids, params["puck_pos"])
+
+    def goal(self, params):
+        return params["goal_pos"].copy()
+
+    def objects(self, sim):
+        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))

@@ -42,10 +42,9 @@ import numpy as np
 from manyworld.sim import cabinet_parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
+from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
-from manyworld.tasks.drawer_open import NAME, Drawer, closed_handle, hook_then_move
+from manyworld.tasks.drawer_open import NAME, Drawer, closed_handle, drawer_evaluation, hook_then_move
 from manyworld.tasks.params import TaskParams, param
 
 SUCCESS_DISTANCE = 0.02
@@ -81,22 +80,7 @@ class DrawerClose(Task):
         return (self.drawer.handle_pos(), self.drawer.handle_quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        tcp, handle = self.gripper.tcp(), self.drawer.handle_pos()
-        to_handle = np.linalg.norm(tcp - handle, axis=1)
-        to_goal = np.linalg.norm(handle - goal, axis=1)
-        success = to_goal <= SUCCESS_DISTANCE
-        terms = {
-            "reach": rewards.tolerance(to_handle, 0.04, 0.3),
-            "close": rewards.tolerance(to_goal, SUCCESS_DISTANCE, START_OPENING),
-        }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["close"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_handle <= 0.05, "grasp_success": np.zeros_like(success),
-                  "obj_to_target": to_goal},
-        )
+        return drawer_evaluation(self.gripper, self.drawer, goal, SUCCESS_DISTANCE, "close", START_OPENING)
 
     @staticmethod
     def expert(obs):

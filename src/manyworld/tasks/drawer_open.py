@@ -81,6 +81,32 @@ def closed_handle(cabinet_pos: np.ndarray) -> np.ndarray:
     return cabinet_pos + cabinet_parts.DRAWER_HANDLE_OFFSET
 
 
+def drawer_evaluation(gripper, drawer, goal: np.ndarray, success_distance: float, term: str,
+                      margin: float) -> Evaluation:
+    """Reward, success and info of the drawer tasks: bring the handle to the goal.
+
+    Terms: ``reach`` = tolerance(|tcp - handle|, 0.04, 0.3) and ``term`` (``open`` or
+    ``close``) = tolerance(|handle - goal|, success_distance, margin); reward = 10 on
+    success, else 9 * (0.3 reach + 0.7 term).
+    """
+    tcp, handle = gripper.tcp(), drawer.handle_pos()
+    to_handle = np.linalg.norm(tcp - handle, axis=1)
+    to_goal = np.linalg.norm(handle - goal, axis=1)
+    success = to_goal <= success_distance
+    terms = {
+        "reach": rewards.tolerance(to_handle, 0.04, 0.3),
+        term: rewards.tolerance(to_goal, success_distance, margin),
+    }
+    shaped = 0.3 * terms["reach"] + 0.7 * terms[term]
+    return Evaluation(
+        reward=rewards.finish(shaped, success),
+        success=success,
+        terms=terms,
+        info={"near_object": to_handle <= 0.05, "grasp_success": np.zeros_like(success),
+              "obj_to_target": to_goal},
+    )
+
+
 @register
 class DrawerOpen(Task):
     __doc__ = __doc__
@@ -105,22 +131,7 @@ class DrawerOpen(Task):
         return (self.drawer.handle_pos(), self.drawer.handle_quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        tcp, handle = self.gripper.tcp(), self.drawer.handle_pos()
-        to_handle = np.linalg.norm(tcp - handle, axis=1)
-        to_goal = np.linalg.norm(handle - goal, axis=1)
-        success = to_goal <= SUCCESS_DISTANCE
-        terms = {
-            "reach": rewards.tolerance(to_handle, 0.04, 0.3),
-            "open": rewards.tolerance(to_goal, SUCCESS_DISTANCE, OPEN_DISTANCE),
-        }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["open"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_handle <= 0.05, "grasp_success": np.zeros_like(success),
-                  "obj_to_target": to_goal},
-        )
+        return drawer_evaluation(self.gripper, self.drawer, goal, SUCCESS_DISTANCE, "open", OPEN_DISTANCE)
 
     @staticmethod
     def expert(obs):

@@ -51,8 +51,8 @@ from manyworld.sim import parts, plate_parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
-from manyworld.tasks.base import Task, register
-from manyworld.tasks.common import FreeBody, Gripper, pick_to_goal, zeros_obj
+from manyworld.tasks.base import register
+from manyworld.tasks.common import PuckTask, pick_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
 
 SUCCESS_DISTANCE = 0.07
@@ -85,28 +85,15 @@ class PickPlaceWallParams(TaskParams):
 
 
 @register
-class PickPlaceWall(Task):
+class PickPlaceWall(PuckTask):
     __doc__ = __doc__
     name = "pick-place-wall"
     tags = ("ML45-train",)
     Params = PickPlaceWallParams
 
     def build(self, spec):
-        parts.add_puck(spec, "puck")
+        super().build(spec)
         plate_parts.add_wall(spec, "wall", pos=WALL_POS, half=WALL_HALF)
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.puck = FreeBody(sim, "puck")
-
-    def place(self, sim, ids, params):
-        self.puck.place(ids, params["puck_pos"])
-
-    def goal(self, params):
-        return params["goal_pos"].copy()
-
-    def objects(self, sim):
-        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
         puck = self.puck.pos()

@@ -32,8 +32,8 @@ import numpy as np
 from manyworld.sim import parts
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks.base import Task, register
-from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
+from manyworld.tasks.base import register
+from manyworld.tasks.common import PuckTask, object_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
 
 SUCCESS_DISTANCE = 0.05
@@ -50,27 +50,11 @@ class PushParams(TaskParams):
 
 
 @register
-class Push(Task):
+class Push(PuckTask):
     __doc__ = __doc__
     name = "push"
     tags = ("MT10", "ML10-train", "ML45-train")
     Params = PushParams
-
-    def build(self, spec):
-        parts.add_puck(spec, "puck")
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.puck = FreeBody(sim, "puck")
-
-    def place(self, sim, ids, params):
-        self.puck.place(ids, params["puck_pos"])
-
-    def goal(self, params):
-        return params["goal_pos"].copy()
-
-    def objects(self, sim):
-        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
         return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE)

@@ -33,8 +33,8 @@ import numpy as np
 from manyworld.sim import parts
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks.base import Task, register
-from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
+from manyworld.tasks.base import register
+from manyworld.tasks.common import PuckTask, object_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
 
 SUCCESS_DISTANCE = 0.07
@@ -52,27 +52,11 @@ class PushBackParams(TaskParams):
 
 
 @register
-class PushBack(Task):
+class PushBack(PuckTask):
     __doc__ = __doc__
     name = "push-back"
     tags = ("ML45-train",)
     Params = PushBackParams
-
-    def build(self, spec):
-        parts.add_puck(spec, "puck")
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.puck = FreeBody(sim, "puck")
-
-    def place(self, sim, ids, params):
-        self.puck.place(ids, params["puck_pos"])
-
-    def goal(self, params):
-        return params["goal_pos"].copy()
-
-    def objects(self, sim):
-        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
         return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE)

@@ -26,12 +26,12 @@ from __future__ import annotations
 import numpy as np
 from dataclasses import dataclass
 
-from manyworld.sim import parts, scene
+from manyworld.sim import scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.base import Evaluation, register
+from manyworld.tasks.common import PuckTask
 from manyworld.tasks.params import TaskParams, param, xy_distance
 
 SUCCESS_DISTANCE = 0.05
@@ -48,27 +48,11 @@ class ReachParams(TaskParams):
 
 
 @register
-class Reach(Task):
+class Reach(PuckTask):
     __doc__ = __doc__
     name = "reach"
     tags = ("MT10", "ML10-train", "ML45-train")
     Params = ReachParams
-
-    def build(self, spec):
-        parts.add_puck(spec, "puck")
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.puck = FreeBody(sim, "puck")
-
-    def place(self, sim, ids, params):
-        self.puck.place(ids, params["puck_pos"])
-
-    def goal(self, params):
-        return params["goal_pos"].copy()
-
-    def objects(self, sim):
-        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
         tcp = self.gripper.tcp()

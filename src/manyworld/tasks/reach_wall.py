@@ -32,15 +32,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manyworld.sim import parts, plate_parts, scene
+from manyworld.sim import plate_parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.base import register
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.reach import Reach
 
-SUCCESS_DISTANCE = 0.05
 # The expert keeps the TCP this high while it is not past the wall: the
 # fingertips reach 1 cm below the TCP, so they clear the wall's top by 2 cm.
 WALL_TOP = plate_parts.WALL_POS[2] + plate_parts.WALL_HALF[2]
@@ -63,41 +61,15 @@ class ReachWallParams(TaskParams):
 
 
 @register
-class ReachWall(Task):
+class ReachWall(Reach):
     __doc__ = __doc__
     name = "reach-wall"
     tags = ("ML45-train",)
     Params = ReachWallParams
 
     def build(self, spec):
-        parts.add_puck(spec, "puck")
+        super().build(spec)
         plate_parts.add_wall(spec, "wall")
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.puck = FreeBody(sim, "puck")
-
-    def place(self, sim, ids, params):
-        self.puck.place(ids, params["puck_pos"])
-
-    def goal(self, params):
-        return params["goal_pos"].copy()
-
-    def objects(self, sim):
-        return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
-
-    def evaluate(self, sim, goal):
-        tcp = self.gripper.tcp()
-        dist = np.linalg.norm(tcp - goal, axis=1)
-        success = dist <= SUCCESS_DISTANCE
-        reach = rewards.tolerance(dist, SUCCESS_DISTANCE, 0.3)
-        return Evaluation(
-            reward=rewards.finish(reach, success),
-            success=success,
-            terms={"reach": reach},
-            info={"near_object": dist <= SUCCESS_DISTANCE, "grasp_success": np.zeros_like(success),
-                  "obj_to_target": dist},
-        )
 
     @staticmethod
     def expert(obs):
