@@ -78,6 +78,17 @@ def test_smoke_train_checkpoint_resume_eval(tmp_path, algo, where, capsys):
     assert cli_main(["eval", "--agent", str(run), "--benchmark", bench, "--variations", "1",
                      "--quiet"]) == 0  # fmt: skip
     assert "mean success" in capsys.readouterr().out
+    if algo != "sac" and _has_matplotlib():  # per-task curves of a multi-task run
+        assert cli_main(["curves", str(run), "--out", str(tmp_path / "curves")]) == 0
+        assert (tmp_path / "curves" / "tasks.png").stat().st_size > 0
+
+
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def test_same_seed_same_metrics(tmp_path):
@@ -252,3 +263,77 @@ def test_tensorboard_event_file_reads_back(tmp_path):
     ea.Reload()
     assert sorted(ea.Tags()["scalars"]) == ["a", "b/d"]
     assert [(e.step, e.value) for e in ea.Scalars("a")] == [(10, 1.5), (20, 3.0)]
+
+
+def test_mt_same_seed_same_metrics(tmp_path):
+    """MT-MH-SAC over MT10 is as deterministic on CPU as single-task SAC."""
+    cfg = TINY_CFG.replace(batch_size=20, multi_head=True)
+    run = TINY_RUN.replace(steps=200, worlds_per_task=1, learning_starts=60, log_interval=100)
+    rows = [train("mtmhsac", "MT10", cfg, run, tmp_path / f"r{i}", progress=None)[2]
+            for i in range(2)]  # fmt: skip
+    assert rows[0][-1]["updates"] > 0 and "success/reach" in rows[0][-1]
+    assert _strip_timing(rows[0]) == _strip_timing(rows[1])
+
+
+def test_bad_config_values_are_named():
+    for kw, msg in [({"steps": 0}, "steps"), ({"eval_split": "val"}, "eval_split"),
+                    ({"updates_per_step": float("nan")}, "updates_per_step"),
+                    ({"eval_variations": 51}, "eval_variations")]:  # fmt: skip
+        with pytest.raises(ValueError, match=msg):
+            RunConfig(**kw)
+    for kw, msg in [({"gamma": 1.0}, "gamma"), ({"hidden": ()}, "hidden"),
+                    ({"reward_scale": 0.0}, "reward_scale"), ({"tau": 0.0}, "tau"),
+                    ({"log_std_min": 3.0}, "log_std_min")]:  # fmt: skip
+        with pytest.raises(ValueError, match=msg):
+            SACConfig(**kw)
+    assert cli_main(["train", "--task", "reach", "--eval-split", "val", "--quiet"]) == 2
+
+
+def test_reward_scale_scales_the_td_target():
+    """With gamma = 0 the critic regresses onto reward_scale * r exactly."""
+    cfg = TINY_CFG.replace(obs_dim=3, gamma=0.0, critic_lr=1e-2, reward_scale=0.1)
+    state = sac_lib.init_state(cfg, jax.random.key(0))
+    rng = np.random.default_rng(0)
+    n, b = 200, 32
+    batches = {"obs": np.zeros((n, b, 3), np.float32), "action": np.zeros((n, b, 4), np.float32),
+               "reward": np.full((n, b), 10.0, np.float32),
+               "next_obs": rng.normal(size=(n, b, 3)).astype(np.float32),
+               "terminated": np.zeros((n, b), np.float32), "task": np.zeros((n, b), np.int32)}  # fmt: skip
+    state, m = sac_lib.update(cfg, state, batches, jax.random.key(1))
+    assert abs(float(m["q"]) - 1.0) < 0.05, m
+
+
+def test_curves_summary_and_plots(tmp_path, capsys):
+    """`manyworld curves`: evaluation on the test split, first crossing, summary files, PNGs."""
+    from manyworld.report.curves import first_reaching, read_run, report_runs
+
+    runs = []
+    for seed in (0, 1):
+        d = tmp_path / f"s{seed}"
+        train("sac", "MT1(reach)", TINY_CFG,
+              TINY_RUN.replace(seed=seed, eval_interval=200, eval_variations=2, eval_split="test"),
+              d, progress=None)  # fmt: skip
+        runs.append(d)
+    run = read_run(runs[0])
+    assert run.eval_split == "test" and list(run.eval_steps) == [200, 400]
+    assert np.all(np.diff(run.eval_wall_s) > 0)
+    result = read_result(runs[0] / "evals" / "step_000000000400.json")
+    assert result["protocol"]["split"] == "test"
+    assert {o["split"] for o in result["outcomes"]} == {"test"}
+    # the first crossing is the first evaluation at or above the threshold
+    run.eval_success = np.array([0.5, 1.0])
+    assert first_reaching(run, 0.9) == (400, pytest.approx(run.eval_wall_s[1]))
+    assert first_reaching(run, 0.4)[0] == 200
+    run.eval_success = np.array([0.5, 0.6])
+    assert first_reaching(run, 0.9) is None
+    out = tmp_path / "report"
+    assert cli_main(["curves", *map(str, runs), "--out", str(out)]) == 0
+    assert "seeds 2" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())["groups"]
+    assert len(summary) == 1 and summary[0]["seeds"] == [0, 1]
+    assert len((out / "summary.csv").read_text().splitlines()) == 3
+    pytest.importorskip("matplotlib")
+    for name in ("success_vs_steps.png", "success_vs_wallclock.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="not a training run directory"):
+        report_runs([tmp_path], out)

@@ -407,12 +407,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", help="also write the comparison as JSON")
     s.set_defaults(func=cmd_compare)
 
+    s = sub.add_parser("curves", help="learning curves and summaries (to a threshold) of training runs")
+    s.add_argument("runs", nargs="+", help="run directories (`manyworld train`); seeds of one "
+                   "algorithm and benchmark are grouped")
+    s.add_argument("--out", required=True, help="output directory: summary.json/.csv and PNG plots")
+    s.add_argument("--threshold", type=float, default=0.9,
+                   help="success rate whose first crossing is reported (default: 0.9)")
+    s.add_argument("--no-plots", action="store_true", help="summaries only (no matplotlib needed)")
+    s.set_defaults(func=cmd_curves)
+
     # parsed by manyworld.train.cli (its flags come from the config dataclasses; needs [learn])
     s = sub.add_parser("train", add_help=False,
                        help="train sac / mtsac / mtmhsac (see `manyworld train --help`)")
     s.add_argument("train_args", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_train)
     return p
+
+
+def cmd_curves(args) -> int:
+    """Summaries and plots of training runs (see ``manyworld.report.curves``)."""
+    from manyworld.report.curves import report_runs
+
+    out = report_runs(args.runs, args.out, threshold=args.threshold, plots=not args.no_plots)
+    for g in out["groups"]:
+        walls = ", ".join("-" if w is None else f"{w / 60:.1f}" for w in g["wall_s_to_threshold"])
+        mean, low = (
+            "-" if v is None else f"{v:.2f}"
+            for v in (g["final_eval_success_mean"], g["final_eval_success_min"])
+        )
+        print(
+            f"{g['algo']:8s} {g['benchmark']:24s} seeds {len(g['seeds'])}  final success "
+            f"mean {mean} min {low}  "
+            f"reached {g['threshold']:.2f}: {g['seeds_reaching']}/{len(g['seeds'])} "
+            f"(minutes: {walls})"
+        )
+    for f in out["files"]:
+        print(f"wrote {f}")
+    return 0
 
 
 def cmd_train(args) -> int:

@@ -73,6 +73,12 @@ class SACConfig:
         1.0, "global gradient-norm clip, 0 for none [Meta-World+, McLean MT1]"
     )
     gamma: float = _f(0.99, "discount [Meta-World+]")
+    reward_scale: float = _f(
+        1.0,
+        "rewards are multiplied by this in the TD target [1 in Meta-World+]; with LayerNorm the "
+        "critic's output grows only as fast as Adam moves its last layer, so Q near 10/(1-gamma) "
+        "= 1000 is reached late (docs/learning.md)",
+    )
     tau: float = _f(0.005, "Polyak rate of the target critics [Meta-World paper App. D]")
     initial_alpha: float = _f(1.0, "initial entropy temperature [Meta-World+: alpha = 1]")
     target_entropy_scale: float = _f(
@@ -88,6 +94,28 @@ class SACConfig:
     num_tasks: int = _f(1, "K: tasks sharing the networks (1: plain SAC); set by the trainer")
     obs_dim: int = _f(0, "observation size incl. one-hot; set by the trainer from the env")
     action_dim: int = _f(4, "action size (Meta-World: 4)")
+
+    def __post_init__(self) -> None:
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"hidden must be one or more positive widths, got {self.hidden}")
+        for name in ("num_critics", "batch_size", "num_tasks", "action_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("actor_lr", "critic_lr", "alpha_lr", "adam_eps", "initial_alpha",
+                     "reward_scale"):  # fmt: skip
+            v = getattr(self, name)
+            if not (v > 0 and np.isfinite(v)):
+                raise ValueError(f"{name} must be a positive number, got {v}")
+        if not 0.0 <= self.gamma < 1.0:
+            raise ValueError(f"gamma must be in [0, 1), got {self.gamma}")
+        if not 0.0 < self.tau <= 1.0:
+            raise ValueError(f"tau must be in (0, 1], got {self.tau}")
+        if self.max_grad_norm < 0:
+            raise ValueError(f"max_grad_norm must be >= 0 (0: no clipping), got {self.max_grad_norm}")
+        if self.log_std_min >= self.log_std_max:
+            raise ValueError(
+                f"log_std_min ({self.log_std_min}) must be below log_std_max ({self.log_std_max})"
+            )
 
     def replace(self, **kw: Any) -> SACConfig:
         return dataclasses.replace(self, **kw)
@@ -229,7 +257,7 @@ def _one_update(cfg: SACConfig, state: SACState, batch: dict, key: jax.Array):
     # CRITIC: soft Bellman target from the minimum of the target critics
     next_a, next_logp = sample_action(cfg, state.actor, next_obs, task, k_next)
     next_q = jnp.min(q_values(cfg, state.target_critic, next_obs, next_a, task), axis=0)
-    target = rew + cfg.gamma * (1.0 - term) * (next_q - alpha * next_logp)
+    target = cfg.reward_scale * rew + cfg.gamma * (1.0 - term) * (next_q - alpha * next_logp)
     target = jax.lax.stop_gradient(target)
 
     def critic_loss(params):

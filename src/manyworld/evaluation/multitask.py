@@ -37,7 +37,10 @@ class MTProtocol:
         horizon: maximum episode length.
         terminate_on_success: end an episode at its first success.
         episodes_per_variation: episodes per (task, variation) pair.
-        variations_per_task: the first k of each task's 50 training variations.
+        variations_per_task: the first k of each task's 50 variations of ``split``.
+        split: ``train`` (the published protocol: the variations trained on) or
+            ``test`` (50 held-out variations per task, disjoint from the training ones;
+            a generalisation check the published protocol does not have).
         one_hot: append the one-hot task id (None: the benchmark's default, on).
         goal_visible: show the goal (None: the benchmark's default, visible).
     """
@@ -46,6 +49,7 @@ class MTProtocol:
     terminate_on_success: bool = True
     episodes_per_variation: int = 1
     variations_per_task: int = NUM_VARIATIONS
+    split: str = "train"
     one_hot: bool | None = None
     goal_visible: bool | None = None
 
@@ -53,6 +57,8 @@ class MTProtocol:
         check_horizon(self.horizon)
         check_positive("episodes_per_variation", self.episodes_per_variation)
         check_positive("variations_per_task", self.variations_per_task, maximum=NUM_VARIATIONS)
+        if self.split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {self.split!r}")
 
     def block(self, bench: Benchmark, one_hot: bool, goal_visible: bool) -> dict[str, Any]:
         """The protocol block of a result file."""
@@ -66,7 +72,7 @@ class MTProtocol:
                 goal_visible=goal_visible,
                 tasks=bench.train_tasks,
             ),
-            "split": "train",
+            "split": self.split,
             "variations_per_task": self.variations_per_task,
             "episodes_per_variation": self.episodes_per_variation,
         }
@@ -105,7 +111,9 @@ def evaluate_multitask(
     bench.require_tasks()
     goal_visible = resolve_goal(bench, protocol.goal_visible, agent)
     one_hot = bench.one_hot if protocol.one_hot is None else protocol.one_hot
-    pairs = all_pairs(bench, "train", protocol.variations_per_task)
+    pairs = all_pairs(
+        bench, protocol.split, protocol.variations_per_task, tasks=bench.train_tasks
+    )
     env = make_env(
         bench,
         seed=seed,

@@ -75,11 +75,30 @@ class RunConfig:
     )
     log_interval: int = _f(5_000, "env steps between metric rows and progress lines")
     eval_interval: int = _f(50_000, "env steps between evaluations (0: only at the end)")
-    eval_variations: int = _f(50, "training variations per task evaluated (harness MT protocol)")
+    eval_variations: int = _f(50, "variations per task evaluated (harness MT protocol)")
+    eval_split: str = _f(
+        "train",
+        "variations evaluated: train (the published MT protocol) or test (50 held-out ones)",
+    )
     checkpoint_interval: int = _f(50_000, "env steps between checkpoints (0: only at the end)")
     keep_checkpoints: int = _f(2, "newest checkpoints kept on disk")
     save_replay: bool = _f(True, "store the replay buffer in checkpoints (exact resume; large)")
     num_threads: int = _f(0, "physics threads per task env (0: one per core)")
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "worlds_per_task", "buffer_per_task", "log_interval",
+                     "eval_variations", "keep_checkpoints"):  # fmt: skip
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("learning_starts", "eval_interval", "checkpoint_interval", "num_threads"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0 (0 turns it off), got {getattr(self, name)}")
+        if not (self.updates_per_step > 0 and math.isfinite(self.updates_per_step)):
+            raise ValueError(f"updates_per_step must be a positive number, got {self.updates_per_step}")
+        if self.eval_variations > 50:
+            raise ValueError(f"eval_variations must be <= 50 (variations per task), got {self.eval_variations}")
+        if self.eval_split not in ("train", "test"):
+            raise ValueError(f"eval_split must be 'train' or 'test', got {self.eval_split!r}")
 
     def replace(self, **kw: Any) -> RunConfig:
         return dataclasses.replace(self, **kw)
@@ -181,7 +200,7 @@ def _evaluate(
     result = evaluate_multitask(
         policy,
         bench,
-        MTProtocol(variations_per_task=run.eval_variations),
+        MTProtocol(variations_per_task=run.eval_variations, split=run.eval_split),
         seed=run.seed,
         env_steps_trained=env_steps,
         progress=None,
