@@ -3,6 +3,7 @@
     python benchmarks/make_tables.py speed benchmarks/results/mt10_speed.json
     python benchmarks/make_tables.py speed50 benchmarks/results/all_speed.json
     python benchmarks/make_tables.py gate benchmarks/results/check_all.json
+    python benchmarks/make_tables.py learning benchmarks/results/learning/single_task.json
 
 The tables are generated, never typed, so that every figure in BENCHMARKS.md is
 one a command measured.
@@ -59,5 +60,43 @@ def gate(path: str) -> None:
               f" {m['expert_test_median_steps']:.0f} | {m['random_success']:.2f} | {m['idle_success']:.2f} |")
 
 
+def _num(x, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def learning(path: str) -> None:
+    """Per group of seeds (`manyworld curves` summary.json): success and time to the threshold."""
+    groups = json.load(open(path))["groups"]
+    print("| algorithm | benchmark | seeds | env steps / run | final success (per seed) "
+          "| mean of the last 3 evaluations (per seed) | seeds at 0.9 "
+          "| env steps to 0.9 (per seed) | wall-clock to 0.9, min (per seed) "
+          "| same without evaluations, min | env steps/s (median) |")
+    print("|---" * 11 + "|")
+    for g in groups:
+        runs = g["runs"]
+        finals = " / ".join(_num(r["final_eval_success"], ".2f") for r in runs)
+        last3 = " / ".join(_num(r["last3_eval_success"], ".2f") for r in runs)
+        steps = " / ".join(_num(r["env_steps_to_threshold"] and r["env_steps_to_threshold"] / 1000, ".0f") + ("k" if r["env_steps_to_threshold"] else "") for r in runs)
+        walls = " / ".join(_num(r["wall_s_to_threshold"] and r["wall_s_to_threshold"] / 60, ".1f") for r in runs)
+        train_walls = " / ".join(_num(r["train_wall_s_to_threshold"] and r["train_wall_s_to_threshold"] / 60, ".1f") for r in runs)
+        rate = _num(sorted(r["median_env_steps_per_s"] or 0 for r in runs)[len(runs) // 2], ",.0f")
+        print(f"| {g['algo']} | {g['benchmark']} | {len(runs)} | {runs[0]['env_steps']:,} | {finals} | {last3} "
+              f"| {g['seeds_reaching']}/{len(runs)} | {steps} | {walls} | {train_walls} | {rate} |")
+
+
+def learning_tasks(path: str) -> None:
+    """Final per-task success of multi-task runs (`manyworld curves` summary.json)."""
+    groups = json.load(open(path))["groups"]
+    runs = [r for g in groups for r in g["runs"]]
+    tasks = list(runs[0]["final_task_success"])
+    print("| task | " + " | ".join(f"{r['algo']} seed {r['seed']}" for r in runs) + " |")
+    print("|---" * (len(runs) + 1) + "|")
+    for t in tasks:
+        print(f"| {t} | " + " | ".join(f"{r['final_task_success'].get(t, float('nan')):.2f}" for r in runs) + " |")
+    print("| **mean** | " + " | ".join(f"**{r['final_eval_success']:.2f}**" for r in runs) + " |")
+
+
 if __name__ == "__main__":
-    {"speed": speed, "speed50": speed50, "gate": gate}[sys.argv[1]](sys.argv[2])
+    tables = {"speed": speed, "speed50": speed50, "gate": gate, "learning": learning,
+              "learning_tasks": learning_tasks}
+    tables[sys.argv[1]](sys.argv[2])

@@ -224,18 +224,18 @@ def test_foreign_run_dir_and_bad_config(tmp_path):
 
 # ---------------------------------------------------------------- learning
 def test_sac_learns_reach(tmp_path):
-    """SAC (the CLI's sac preset) on reach: far above random (2% eval success) in 20k env steps.
+    """SAC (the CLI's sac preset) on reach: far above random (2% eval success) in 40k env steps.
 
-    Measured on a 2-core CPU (about 35 s): final eval success over 20 variations 0.9 / 0.9 /
-    0.4 for seeds 0 / 1 / 2, training-episode success 1.0 for all three (seed 0 runs here;
-    the same seed gives the same result on CPU).
+    Measured on this project's 2-core CPU with the preset (reward scale 0.1): see
+    docs/learning.md; seed 0 runs here (the same seed gives the same result on one machine;
+    the thresholds leave room for another CPU's floating point).
     """
     from manyworld.train.loop import SAC_FAST, SAC_FAST_RUN
 
-    run = RunConfig(steps=20_000, log_interval=4_000, eval_interval=0, eval_variations=20,
+    run = RunConfig(steps=40_000, log_interval=10_000, eval_interval=0, eval_variations=20,
                     checkpoint_interval=0, save_replay=False).replace(**SAC_FAST_RUN)  # fmt: skip
     _, _, rows = train("sac", "MT1(reach)", SAC_FAST, run, tmp_path, progress=None)
-    assert rows[-1]["eval_success"] >= 0.3, rows[-1]
+    assert rows[-1]["eval_success"] >= 0.5, rows[-1]
     assert rows[-1]["train_success"] >= 0.5, rows[-1]
 
 
@@ -322,7 +322,9 @@ def test_curves_summary_and_plots(tmp_path, capsys):
     assert {o["split"] for o in result["outcomes"]} == {"test"}
     # the first crossing is the first evaluation at or above the threshold
     run.eval_success = np.array([0.5, 1.0])
-    assert first_reaching(run, 0.9) == (400, pytest.approx(run.eval_wall_s[1]))
+    hit = first_reaching(run, 0.9)
+    assert hit[:2] == (400, pytest.approx(run.eval_wall_s[1]))
+    assert 0 < hit[2] < hit[1]  # the wall-clock without the evaluations
     assert first_reaching(run, 0.4)[0] == 200
     run.eval_success = np.array([0.5, 0.6])
     assert first_reaching(run, 0.9) is None

@@ -18,6 +18,7 @@ log intervals differ.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import os
@@ -27,6 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+#: run settings that do not change what is learned or reported (seeds and lengths may
+#: differ within a group; log/eval/checkpoint cadence and thread counts only change when
+#: things are written)
+_NOT_IN_CONFIG_ID = ("seed", "steps", "log_interval", "eval_interval", "checkpoint_interval",
+                     "keep_checkpoints", "save_replay", "num_threads")  # fmt: skip
 
 
 @dataclass
@@ -39,7 +47,9 @@ class RunCurves:
         tasks: the tasks evaluated (order of the first evaluation).
         rows: the metric rows (``metrics.jsonl``).
         eval_steps: env steps of each evaluation, ascending.
-        eval_wall_s: wall-clock of each evaluation (s).
+        eval_wall_s: wall-clock of each evaluation (s), evaluations included.
+        eval_train_wall_s: the same without the time spent evaluating (NaN for runs
+            written before ``eval_wall_s`` was logged).
         eval_success: aggregate success of each evaluation.
         task_success: task -> success of each evaluation.
         eval_split: the split the evaluations used (``train`` or ``test``).
@@ -53,14 +63,17 @@ class RunCurves:
     rows: list[dict[str, Any]]
     eval_steps: np.ndarray
     eval_wall_s: np.ndarray
+    eval_train_wall_s: np.ndarray
     eval_success: np.ndarray
     task_success: dict[str, np.ndarray] = field(default_factory=dict)
     eval_split: str = "train"
 
+    config_id: str = ""
+
     @property
-    def group(self) -> tuple[str, str]:
-        """Runs of one group differ only by seed."""
-        return (self.algo, self.benchmark)
+    def group(self) -> tuple[str, str, str]:
+        """Runs of one group differ only by seed (and run length)."""
+        return (self.algo, self.benchmark, self.config_id)
 
 
 def read_run(run_dir: str | Path) -> RunCurves:
@@ -73,6 +86,11 @@ def read_run(run_dir: str | Path) -> RunCurves:
             "`manyworld train` writes them)"
         )
     config = json.loads(config_path.read_text())
+    # what makes runs comparable: every setting that changes learning or what is reported
+    run_fields = {k: v for k, v in config["run"].items() if k not in _NOT_IN_CONFIG_ID}
+    config_id = hashlib.sha256(
+        json.dumps([config["agent"], run_fields], sort_keys=True).encode()
+    ).hexdigest()[:8]
     rows = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
     evals = []
     for path in sorted((run_dir / "evals").glob("step_*.json")):
@@ -97,27 +115,30 @@ def read_run(run_dir: str | Path) -> RunCurves:
         rows=rows,
         eval_steps=steps,
         eval_wall_s=_wall_at(rows, steps),
+        eval_train_wall_s=_wall_at(rows, steps, exclude_eval=True),
         eval_success=np.array([e[1] for e in evals]),
         task_success={t: np.array([e[2].get(t, np.nan) for e in evals]) for t in tasks},
         eval_split=evals[0][3] if evals else "train",
+        config_id=config_id,
     )
 
 
-def _wall_at(rows: list[dict[str, Any]], steps: np.ndarray) -> np.ndarray:
-    if not rows:
+def _wall_at(rows: list[dict[str, Any]], steps: np.ndarray, exclude_eval: bool = False) -> np.ndarray:
+    if not rows or (exclude_eval and any(r.get("eval_wall_s") is None for r in rows)):
         return np.full(len(steps), np.nan)
     xs = np.array([0] + [r["env_steps"] for r in rows], dtype=float)
-    ys = np.array([0.0] + [r["wall_s"] for r in rows])
+    ys = np.array([0.0] + [r["wall_s"] - (r["eval_wall_s"] if exclude_eval else 0.0) for r in rows])
     return np.interp(steps.astype(float), xs, ys)
 
 
-def first_reaching(run: RunCurves, threshold: float) -> tuple[int, float] | None:
-    """(env steps, wall-clock s) of the first evaluation with success >= threshold, or None."""
+def first_reaching(run: RunCurves, threshold: float) -> tuple[int, float, float] | None:
+    """(env steps, wall-clock s, wall-clock s without evaluations) of the first evaluation
+    with success >= threshold, or None."""
     hit = np.flatnonzero(run.eval_success >= threshold - 1e-12)
     if not len(hit):
         return None
     i = int(hit[0])
-    return int(run.eval_steps[i]), float(run.eval_wall_s[i])
+    return int(run.eval_steps[i]), float(run.eval_wall_s[i]), float(run.eval_train_wall_s[i])
 
 
 def summarize_run(run: RunCurves, threshold: float = 0.9) -> dict[str, Any]:
@@ -129,15 +150,24 @@ def summarize_run(run: RunCurves, threshold: float = 0.9) -> dict[str, Any]:
         "run_dir": str(run.run_dir),
         "algo": run.algo,
         "benchmark": run.benchmark,
+        "config_id": run.config_id,
         "seed": run.seed,
         "eval_split": run.eval_split,
         "env_steps": int(run.rows[-1]["env_steps"]) if run.rows else 0,
         "wall_s": float(run.rows[-1]["wall_s"]) if run.rows else 0.0,
         "final_eval_success": float(run.eval_success[-1]) if len(run.eval_success) else None,
         "max_eval_success": float(run.eval_success.max()) if len(run.eval_success) else None,
+        # one evaluation of 50 episodes moves by 0.02 per episode and policies still move
+        # late in training: the mean of the last evaluations says where a run settled
+        "last3_eval_success": (
+            float(run.eval_success[-3:].mean()) if len(run.eval_success) else None
+        ),
         "threshold": threshold,
         "env_steps_to_threshold": reached[0] if reached else None,
         "wall_s_to_threshold": round(reached[1], 1) if reached else None,
+        "train_wall_s_to_threshold": (
+            round(reached[2], 1) if reached and math.isfinite(reached[2]) else None
+        ),
         "median_env_steps_per_s": float(np.median(rates)) if rates else None,
         "median_updates_per_s": float(np.median(updates)) if updates else None,
         "final_task_success": {t: float(v[-1]) for t, v in run.task_success.items()},
@@ -150,11 +180,11 @@ def summarize_groups(runs: list[RunCurves], threshold: float = 0.9) -> list[dict
     ``env_steps_to_threshold`` and ``wall_s_to_threshold`` are the medians over the
     seeds that reached it, with ``seeds_reaching`` saying how many did.
     """
-    groups: dict[tuple[str, str], list[RunCurves]] = {}
+    groups: dict[tuple[str, str, str], list[RunCurves]] = {}
     for run in runs:
         groups.setdefault(run.group, []).append(run)
     out = []
-    for (algo, bench), members in groups.items():
+    for (algo, bench, config_id), members in groups.items():
         per = [summarize_run(r, threshold) for r in sorted(members, key=lambda r: r.seed)]
         finals = [p["final_eval_success"] for p in per if p["final_eval_success"] is not None]
         hits = [p for p in per if p["env_steps_to_threshold"] is not None]
@@ -162,6 +192,7 @@ def summarize_groups(runs: list[RunCurves], threshold: float = 0.9) -> list[dict
             {
                 "algo": algo,
                 "benchmark": bench,
+                "config_id": config_id,
                 "seeds": [p["seed"] for p in per],
                 "final_eval_success_mean": float(np.mean(finals)) if finals else None,
                 "final_eval_success_min": float(np.min(finals)) if finals else None,
@@ -211,6 +242,16 @@ def _save_atomic(fig: Any, path: Path) -> Path:
     return path
 
 
+def _steps_axis(ax: Any) -> None:
+    """Env steps as 50k / 1.2M instead of overlapping full numbers."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(x: float, _pos: Any) -> str:
+        return f"{x / 1e6:g}M" if abs(x) >= 1e6 else f"{x / 1e3:g}k" if x else "0"
+
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+
+
 def _grid(n: int, plt: Any, width: float = 4.2, height: float = 3.0):
     cols = min(n, 3)
     rows = math.ceil(n / cols)
@@ -227,11 +268,12 @@ def plot_success_curves(
     if x not in ("env_steps", "wall_s"):
         raise ValueError(f"x must be 'env_steps' or 'wall_s', got {x!r}")
     plt = _pyplot()
-    groups: dict[tuple[str, str], list[RunCurves]] = {}
+    groups: dict[tuple[str, str, str], list[RunCurves]] = {}
     for run in runs:
         groups.setdefault(run.group, []).append(run)
+    same_name = len({g[:2] for g in groups}) < len(groups)
     fig, axes = _grid(len(groups), plt)
-    for ax, ((algo, bench), members) in zip(axes, sorted(groups.items())):
+    for ax, ((algo, bench, config_id), members) in zip(axes, sorted(groups.items())):
         for run in sorted(members, key=lambda r: r.seed):
             xs = run.eval_steps if x == "env_steps" else run.eval_wall_s / 60.0
             ax.plot(xs, run.eval_success, lw=1.0, alpha=0.6, label=f"seed {run.seed}")
@@ -242,8 +284,10 @@ def plot_success_curves(
         if threshold is not None:
             ax.axhline(threshold, color="grey", ls="--", lw=0.8)
         split = members[0].eval_split
-        ax.set_title(f"{algo} {bench}", fontsize=10)
+        ax.set_title(f"{algo} {bench}" + (f" [config {config_id}]" if same_name else ""), fontsize=10)
         ax.set_xlabel("env steps" if x == "env_steps" else "wall-clock (min)")
+        if x == "env_steps":
+            _steps_axis(ax)
         ax.set_ylabel(f"eval success ({split} variations)")
         ax.set_ylim(-0.03, 1.03)
         ax.grid(alpha=0.3)
@@ -266,6 +310,7 @@ def plot_task_curves(runs: list[RunCurves], path: str | Path) -> Path:
         ax.plot(run.eval_steps, run.eval_success, color="black", lw=2.2, label="mean")
         ax.set_title(f"{run.algo} {run.benchmark} seed {run.seed}", fontsize=10)
         ax.set_xlabel("env steps (all tasks)")
+        _steps_axis(ax)
         ax.set_ylabel(f"eval success ({run.eval_split} variations)")
         ax.set_ylim(-0.03, 1.03)
         ax.grid(alpha=0.3)
@@ -281,9 +326,9 @@ def write_summary(groups: list[dict[str, Any]], out_dir: Path) -> tuple[Path, Pa
     from manyworld.evaluation.results import write_json_atomic
 
     json_path = write_json_atomic(out_dir / "summary.json", {"groups": groups})
-    cols = ["algo", "benchmark", "seed", "eval_split", "env_steps", "wall_s",
-            "final_eval_success", "max_eval_success", "threshold", "env_steps_to_threshold",
-            "wall_s_to_threshold", "median_env_steps_per_s", "median_updates_per_s", "run_dir"]  # fmt: skip
+    cols = ["algo", "benchmark", "config_id", "seed", "eval_split", "env_steps", "wall_s",
+            "final_eval_success", "last3_eval_success", "max_eval_success", "threshold", "env_steps_to_threshold",
+            "wall_s_to_threshold", "train_wall_s_to_threshold", "median_env_steps_per_s", "median_updates_per_s", "run_dir"]  # fmt: skip
     csv_path = out_dir / "summary.csv"
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".summary.csv.", suffix=".tmp")
     try:

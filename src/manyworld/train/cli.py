@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train SAC (one task), MT-SAC or MT-MH-SAC (a multi-task benchmark) and keep a "
         "run directory (config, metrics, checkpoints, evaluations). [Brackets] name the source of "
         "a default (shared/reference/algorithms-and-results.md). Per-algorithm presets change "
-        "some defaults shown below: sac uses hidden 128 128 with layer norm, batch 256, 8 worlds "
-        "per task, 4 updates per step and 2000 learning-starts (measured on reach, docs/learning.md); "
+        "some defaults shown below: sac uses hidden 128 128 with layer norm, batch 256, reward scale "
+        "0.1, 8 worlds per task, 4 updates per step and 2000 learning-starts (measured, "
+        "docs/learning.md); "
         "mtsac/mtmhsac use batch 1280 (128 per task).",
     )
     p.add_argument("--algo", choices=sorted(ALGOS), default="sac", help="algorithm (default: sac)")
