@@ -3,7 +3,10 @@
     python benchmarks/make_tables.py speed benchmarks/results/mt10_speed.json
     python benchmarks/make_tables.py speed50 benchmarks/results/all_speed.json
     python benchmarks/make_tables.py gate benchmarks/results/check_all.json
-    python benchmarks/make_tables.py learning benchmarks/results/learning/single_task.json
+    python benchmarks/make_tables.py learning benchmarks/results/learning/single_task/summary.json
+    python benchmarks/make_tables.py learning_tasks benchmarks/results/learning/mt10/summary.json
+    python benchmarks/make_tables.py update_speed benchmarks/results/learning/update_speed.json
+    python benchmarks/make_tables.py full_protocol benchmarks/results/learning/mt10_full_protocol
 
 The tables are generated, never typed, so that every figure in BENCHMARKS.md is
 one a command measured.
@@ -96,7 +99,36 @@ def learning_tasks(path: str) -> None:
     print("| **mean** | " + " | ".join(f"**{r['final_eval_success']:.2f}**" for r in runs) + " |")
 
 
+def update_speed(path: str) -> None:
+    """benchmarks/update_speed.py output."""
+    data = json.load(open(path))
+    print(f"| networks ({data['backend']}, {data['updates_per_call']} updates per compiled call, "
+          f"median of {data['repeats']} calls) | batch | ms per update |")
+    print("|---|---:|---:|")
+    for r in data["rows"]:
+        print(f"| {r['config']} | {r['batch_size']:,} | {r['ms_per_update']:.1f} |")
+
+
+def full_protocol(directory: str) -> None:
+    """Throughput of short runs with the published MT10 configs (rows where updates ran)."""
+    import csv
+    import glob
+    import os
+    import statistics
+
+    print("| algorithm | env steps/s (median) | updates/s (median) | hours for 20M env steps |")
+    print("|---|---:|---:|---:|")
+    for path in sorted(glob.glob(os.path.join(directory, "*-metrics.csv"))):
+        rows = [r for r in csv.DictReader(open(path)) if float(r["updates_per_s"]) > 1]
+        rows = rows[:-1]  # the last row includes the final evaluation
+        steps = statistics.median(float(r["env_steps_per_s"]) for r in rows)
+        updates = statistics.median(float(r["updates_per_s"]) for r in rows)
+        algo = os.path.basename(path).split("-")[0]
+        print(f"| {algo} | {steps:.0f} | {updates:.1f} | {20e6 / steps / 3600:.0f} |")
+
+
 if __name__ == "__main__":
     tables = {"speed": speed, "speed50": speed50, "gate": gate, "learning": learning,
-              "learning_tasks": learning_tasks}
+              "learning_tasks": learning_tasks, "update_speed": update_speed,
+              "full_protocol": full_protocol}
     tables[sys.argv[1]](sys.argv[2])

@@ -22,9 +22,9 @@ declare -A STEPS=([reach]=100000 [drawer-close]=300000 [button-press-topdown]=30
                   [window-open]=300000 [drawer-open]=400000)
 declare -A EVAL=([reach]=10000 [drawer-close]=10000 [button-press-topdown]=10000
                  [window-open]=10000 [drawer-open]=20000)
-MT="--benchmark MT10 --hidden 256 256 --layer-norm --reward-scale 0.1 --worlds-per-task 4
-    --updates-per-step 2 --learning-starts 4000 --steps 400000 --seed 0 --log-interval 10000
-    --eval-interval 50000 --checkpoint-interval 50000 --num-threads 1 --quiet"
+MT="--benchmark MT10 --hidden 256 256 --layer-norm --reward-scale 0.1 --worlds-per-task 4"
+MT+=" --updates-per-step 2 --learning-starts 4000 --steps 400000 --seed 0 --log-interval 10000"
+MT+=" --eval-interval 50000 --checkpoint-interval 50000 --num-threads 1 --quiet"
 
 # run the given commands two at a time, each pinned to one core
 two_at_a_time() {
@@ -52,7 +52,9 @@ case "${1:-}" in
     two_at_a_time "manyworld train --algo mtsac $MT --run-dir $RUNS/mtsac-MT10-s0" \
                   "manyworld train --algo mtmhsac $MT --run-dir $RUNS/mtmhsac-MT10-s0" ;;
   report)
-    manyworld curves "$RUNS"/sac-*-s? --out "$OUT/single_task"
+    manyworld curves "$RUNS"/sac-{reach,drawer-close,button-press-topdown,window-open,drawer-open}-s? \
+        --out "$OUT/single_task"
+    manyworld curves "$RUNS"/sac-push-s0 --out "$OUT/push"
     manyworld curves "$RUNS"/mt*sac-MT10-s0 --out "$OUT/mt10" ;;
   *)
     echo "usage: $0 single|push|mt10|report" >&2; exit 2 ;;
