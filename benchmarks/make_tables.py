@@ -16,8 +16,18 @@ import json
 import sys
 
 
+def _load(path: str):
+    with open(path) as f:
+        return json.load(f)
+
+
+def _lines(path: str) -> list[str]:
+    with open(path) as f:
+        return f.read().splitlines()
+
+
 def speed(path: str) -> None:
-    data = json.load(open(path))
+    data = _load(path)
     tasks = data["tasks"]
     ns = list(tasks[0]["batch"])
     mw = data.get("metaworld", {}).get("single_env_steps_per_s", {})
@@ -41,7 +51,7 @@ def speed(path: str) -> None:
 
 
 def speed50(path: str) -> None:
-    data = json.load(open(path))
+    data = _load(path)
     print("| task | N=50 env-steps/s | physics-only ceiling | % of ceiling | reset ms/world |")
     print("|---|---|---|---|---|")
     for t in sorted(data["tasks"], key=lambda t: t["task"]):
@@ -53,7 +63,7 @@ def speed50(path: str) -> None:
 
 
 def gate(path: str) -> None:
-    rows = json.load(open(path))
+    rows = _load(path)
     print("| task | gate | expert train | median steps | expert test | median steps | random | idle |")
     print("|---|---|---|---|---|---|---|---|")
     for r in sorted(rows, key=lambda r: r["task"]):
@@ -69,7 +79,7 @@ def _num(x, fmt: str) -> str:
 
 def learning(path: str) -> None:
     """Per group of seeds (`manyworld curves` summary.json): success and time to the threshold."""
-    groups = json.load(open(path))["groups"]
+    groups = _load(path)["groups"]
     print("| algorithm | benchmark | seeds | env steps / run | final success (per seed) "
           "| mean of the last 3 evaluations (per seed) | seeds at 0.9 "
           "| env steps to 0.9 (per seed) | wall-clock to 0.9, min (per seed) "
@@ -89,7 +99,7 @@ def learning(path: str) -> None:
 
 def learning_tasks(path: str) -> None:
     """Final per-task success of multi-task runs (`manyworld curves` summary.json)."""
-    groups = json.load(open(path))["groups"]
+    groups = _load(path)["groups"]
     runs = [r for g in groups for r in g["runs"]]
     tasks = list(runs[0]["final_task_success"])
     print("| task | " + " | ".join(f"{r['algo']} seed {r['seed']}" for r in runs) + " |")
@@ -101,7 +111,7 @@ def learning_tasks(path: str) -> None:
 
 def update_speed(path: str) -> None:
     """benchmarks/update_speed.py output."""
-    data = json.load(open(path))
+    data = _load(path)
     print(f"| networks ({data['backend']}, {data['updates_per_call']} updates per compiled call, "
           f"median of {data['repeats']} calls) | batch | ms per update |")
     print("|---|---:|---:|")
@@ -119,7 +129,7 @@ def full_protocol(directory: str) -> None:
     print("| algorithm | env steps/s (median) | updates/s (median) | hours for 20M env steps |")
     print("|---|---:|---:|---:|")
     for path in sorted(glob.glob(os.path.join(directory, "*-metrics.csv"))):
-        rows = [r for r in csv.DictReader(open(path)) if float(r["updates_per_s"]) > 1]
+        rows = [r for r in csv.DictReader(_lines(path)) if float(r["updates_per_s"]) > 1]
         rows = rows[:-1]  # the last row includes the final evaluation
         steps = statistics.median(float(r["env_steps_per_s"]) for r in rows)
         updates = statistics.median(float(r["updates_per_s"]) for r in rows)

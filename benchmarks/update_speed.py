@@ -10,7 +10,6 @@ after one warm-up call that compiles. Batches are made once, outside the timing.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 
@@ -24,10 +23,10 @@ from manyworld.evaluation.results import write_json_atomic
 #: (label, config, obs_dim); obs_dim 39 + one-hot of the tasks
 CONFIGS = [
     ("SAC, 400 x 3 [Meta-World+ / McLean MT1]", SACConfig(hidden=(400, 400, 400), batch_size=128), 40),
-    ("SAC, the `sac` preset: 128 x 2 + LayerNorm", SACConfig(hidden=(128, 128), layer_norm=True,
-                                                           batch_size=256, reward_scale=0.1), 40),  # fmt: skip
-    ("MT-SAC, 400 x 3, 10 tasks [Meta-World+ MT10]", SACConfig(hidden=(400, 400, 400),
-                                                             batch_size=1280, num_tasks=10), 49),  # fmt: skip
+    ("SAC, the `sac` preset: 128 x 2 + LayerNorm", SACConfig(
+        hidden=(128, 128), layer_norm=True, batch_size=256, reward_scale=0.1), 40),
+    ("MT-SAC, 400 x 3, 10 tasks [Meta-World+ MT10]", SACConfig(
+        hidden=(400, 400, 400), batch_size=1280, num_tasks=10), 49),
     ("MT-MH-SAC, 400 x 3, 10 heads [Meta-World+ MT10]", SACConfig(
         hidden=(400, 400, 400), batch_size=1280, num_tasks=10, multi_head=True), 49),
     ("MT-SAC, 256 x 2 + LayerNorm, 10 tasks (the MT10 runs here)", SACConfig(

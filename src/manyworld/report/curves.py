@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-
 #: run settings that do not change what is learned or reported (seeds and lengths may
 #: differ within a group; log/eval/checkpoint cadence and thread counts only change when
 #: things are written)
