@@ -26,11 +26,13 @@ are comparable exactly when their protocol blocks are equal
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,22 +182,34 @@ def _publish(tmp: str, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_json_atomic(path: str | Path, payload: Any) -> Path:
-    """Write JSON to a temporary file in the same folder, fsync, then rename over ``path``."""
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[str]:
+    """Yield a temporary file name next to ``path``; on success it replaces ``path``.
+
+    For writers that take a file name (``savefig``, ``np.savez``) or open it themselves:
+    a reader sees the old file or the whole new one, never a partial one, and a failure
+    leaves no temporary file behind.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(jsonable(payload), f, indent=1, allow_nan=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
         _publish(tmp, path)
-    except BaseException:
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> Path:
+    """Write JSON to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        json.dump(jsonable(payload), f, indent=1, allow_nan=True)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 

@@ -21,8 +21,6 @@ import csv
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,16 +226,10 @@ def _pyplot():
 
 
 def _save_atomic(fig: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    from manyworld.evaluation.results import atomic_path
+
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
@@ -322,25 +314,18 @@ def plot_task_curves(runs: list[RunCurves], path: str | Path) -> Path:
 
 def write_summary(groups: list[dict[str, Any]], out_dir: Path) -> tuple[Path, Path]:
     """``summary.json`` (everything) and ``summary.csv`` (one row per run)."""
-    from manyworld.evaluation.results import write_json_atomic
+    from manyworld.evaluation.results import atomic_path, write_json_atomic
 
     json_path = write_json_atomic(out_dir / "summary.json", {"groups": groups})
     cols = ["algo", "benchmark", "config_id", "seed", "eval_split", "env_steps", "wall_s",
             "final_eval_success", "last3_eval_success", "max_eval_success", "threshold", "env_steps_to_threshold",
             "wall_s_to_threshold", "train_wall_s_to_threshold", "median_env_steps_per_s", "median_updates_per_s", "run_dir"]  # fmt: skip
     csv_path = out_dir / "summary.csv"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".summary.csv.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-            w.writeheader()
-            for g in groups:
-                w.writerows(g["runs"])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, csv_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        for g in groups:
+            w.writerows(g["runs"])
     return json_path, csv_path
 
 

@@ -86,17 +86,17 @@ class RunConfig:
     num_threads: int = _f(0, "physics threads per task env (0: one per core)")
 
     def __post_init__(self) -> None:
+        from manyworld.evaluation.protocol import check_positive
+
         for name in ("steps", "worlds_per_task", "buffer_per_task", "log_interval",
-                     "eval_variations", "keep_checkpoints"):  # fmt: skip
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+                     "keep_checkpoints"):  # fmt: skip
+            check_positive(name, getattr(self, name))
+        check_positive("eval_variations", self.eval_variations, maximum=50)
         for name in ("learning_starts", "eval_interval", "checkpoint_interval", "num_threads"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0 (0 turns it off), got {getattr(self, name)}")
         if not (self.updates_per_step > 0 and math.isfinite(self.updates_per_step)):
             raise ValueError(f"updates_per_step must be a positive number, got {self.updates_per_step}")
-        if self.eval_variations > 50:
-            raise ValueError(f"eval_variations must be <= 50 (variations per task), got {self.eval_variations}")
         if self.eval_split not in ("train", "test"):
             raise ValueError(f"eval_split must be 'train' or 'test', got {self.eval_split!r}")
 
