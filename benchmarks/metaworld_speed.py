@@ -19,10 +19,10 @@ import time
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-import gymnasium as gym  # noqa: E402
-import metaworld  # noqa: E402, F401  (registers the Meta-World ids)
-import mujoco  # noqa: E402
-import numpy as np  # noqa: E402
+import gymnasium as gym
+import metaworld
+import mujoco
+import numpy as np
 
 MT10 = ["reach-v3", "push-v3", "pick-place-v3", "door-open-v3", "drawer-open-v3", "drawer-close-v3",
         "button-press-topdown-v3", "peg-insert-side-v3", "window-open-v3", "window-close-v3"]

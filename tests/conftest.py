@@ -2,10 +2,10 @@ import os
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-import pytest  # noqa: E402
+import pytest
 
-import manyworld  # noqa: E402, F401  (registers tasks and gymnasium ids)
-from manyworld.tasks.base import task_names  # noqa: E402
+import manyworld  # noqa: F401  (registers tasks and gymnasium ids)
+from manyworld.tasks.base import task_names
 
 ALL_TASKS = task_names()
 

@@ -70,7 +70,7 @@ def test_terminate_on_success():
     env = BatchEnv(task, 2, seed=0, terminate_on_success=True)
     obs, _ = env.reset()
     for _ in range(200):
-        obs, reward, terminated, truncated, info = env.step(task.expert(obs))
+        obs, _reward, terminated, _truncated, info = env.step(task.expert(obs))
         if terminated.any():
             break
     assert (terminated == info["success"]).all() and terminated.any()

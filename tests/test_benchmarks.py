@@ -132,7 +132,7 @@ def test_any_number_of_worlds_per_task():
     assert env.num_worlds == 6 and env.task_ids.tolist() == [0, 1, 1, 2, 2, 2]
     obs, info = env.reset()
     assert obs.shape == (6, 39) and (info["task_id"] == env.task_ids).all()
-    obs, reward, terminated, truncated, info = env.step(np.zeros((6, 4)))
+    obs, reward, terminated, _truncated, info = env.step(np.zeros((6, 4)))
     assert reward.shape == terminated.shape == info["success"].shape == (6,)
     with pytest.raises(ValueError, match=r"shape \(6, 4\)"):
         env.step(np.zeros((5, 4)))
@@ -226,9 +226,9 @@ def test_vector_autoreset_next_step():
     )
     envs.reset(seed=0)
     for _ in range(3):
-        obs, reward, terminated, truncated, info = envs.step(np.zeros((4, 4)))
+        _obs, _reward, _terminated, truncated, _info = envs.step(np.zeros((4, 4)))
     assert truncated.all()
-    obs, reward, terminated, truncated, info = envs.step(np.zeros((4, 4)))
+    obs, reward, _terminated, truncated, _info = envs.step(np.zeros((4, 4)))
     assert (reward == 0).all() and not truncated.any()
     np.testing.assert_array_equal(obs[:, 0:18], obs[:, 18:36])  # first observations of new episodes
 
@@ -247,7 +247,7 @@ def test_wrappers():
     assert obs.shape == (4, 45) and (obs[:, 39:] == 0).all()
     a = np.full((4, 4), 0.5)
     for _ in range(4):
-        obs, reward, terminated, truncated, info = env.step(a)
+        obs, reward, _terminated, _truncated, info = env.step(a)
     np.testing.assert_allclose(obs[:, 39:43], 0.5)
     np.testing.assert_allclose(obs[:, 43], 0.1 * info["reward_raw"])  # RL² reward, scaled by 0.1
     assert (obs[:, 44] == 1.0).all()  # done: truncated at the 4th step
@@ -315,7 +315,7 @@ def metaworld_training_loop(metaworld, benchmark):
         obs, info = env.reset()
         for _ in range(env.max_path_length):
             a = policy.get_action(obs)
-            obs, reward, terminate, truncate, info = env.step(a)
+            obs, _reward, _terminate, truncate, info = env.step(a)
             if int(info["success"]) == 1 or truncate:
                 break
         successes[name] = int(info["success"])

@@ -28,7 +28,7 @@ def test_unknown_version_is_an_error():
 
 def _run_until_truncation(mode):
     envs = gym.make_vec("manyworld/reach-v1", num_envs=3, autoreset_mode=mode, max_episode_steps=5)
-    obs, _ = envs.reset(seed=0)
+    _obs, _ = envs.reset(seed=0)
     out = []
     for _ in range(7):
         out.append(envs.step(np.zeros((3, 4), np.float32)))
@@ -38,7 +38,7 @@ def _run_until_truncation(mode):
 def test_vector_next_step_autoreset():
     steps = _run_until_truncation(AutoresetMode.NEXT_STEP)
     assert steps[4][3].all()  # truncated at the 5th step
-    obs, reward, terminated, truncated, _ = steps[5]  # the reset step
+    obs, reward, _terminated, truncated, _ = steps[5]  # the reset step
     assert (reward == 0).all() and not truncated.any()
     np.testing.assert_array_equal(obs[:, 0:18], obs[:, 18:36])  # a first observation
 

@@ -68,7 +68,7 @@ def test_spaces_and_dtypes(task_name):
     assert env.action_space == gym.spaces.Box(-1, 1, (4,), np.float32)
     assert obs.shape == (39,) and obs.dtype == np.float64
     assert env.observation_space.contains(obs)
-    obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    obs, reward, _terminated, _truncated, info = env.step(env.action_space.sample())
     assert isinstance(reward, float) and 0.0 <= reward <= 10.0
     for key in ("success", "near_object", "grasp_success", "obj_to_target"):
         assert key in info

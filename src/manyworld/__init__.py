@@ -22,7 +22,17 @@ __version__ = "0.1.0"
 
 register_gymnasium_envs()
 
-import manyworld.benchmarks  # noqa: E402, F401  (registers manyworld/MT10 and the other suites)
+import manyworld.benchmarks  # noqa: F401  (registers manyworld/MT10 and the other suites)
 
-__all__ = ["BatchEnv", "ManyWorldEnv", "ManyWorldVectorEnv", "Task", "TaskParams", "get_task",
-           "register", "register_gymnasium_envs", "task_names", "__version__"]
+__all__ = [
+    "BatchEnv",
+    "ManyWorldEnv",
+    "ManyWorldVectorEnv",
+    "Task",
+    "TaskParams",
+    "__version__",
+    "get_task",
+    "register",
+    "register_gymnasium_envs",
+    "task_names",
+]

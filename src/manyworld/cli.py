@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from manyworld.evaluation.results import write_json_atomic
 
 
 def _tasks(names: list[str]) -> list[str]:
@@ -25,17 +25,6 @@ def _tasks(names: list[str]) -> list[str]:
         else:
             out.append(get_task(n).name)
     return out
-
-
-def _write_json_atomic(path: Path, payload) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are for others to read
-    os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------- commands
@@ -68,7 +57,7 @@ def cmd_check(args) -> int:
         if not report.passed:
             failed.append(name)
     if args.out:
-        _write_json_atomic(Path(args.out), results)
+        write_json_atomic(Path(args.out), results)
     print(f"\n{len(names) - len(failed)}/{len(names)} tasks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
@@ -111,7 +100,7 @@ def cmd_rollout(args) -> int:
             action = task.expert(obs)
         else:
             action = rng.uniform(-1, 1, (1, 4))
-        obs, reward, terminated, truncated, info = env.step(action)
+        obs, reward, _terminated, truncated, info = env.step(action)
         total += float(reward[0])
         if info["success"][0] and success_at is None:
             success_at = t + 1
@@ -157,7 +146,7 @@ def cmd_bench(args) -> int:
         }
         print(json.dumps(payload["comparison"], indent=2))
     if args.out:
-        _write_json_atomic(Path(args.out), payload)
+        write_json_atomic(Path(args.out), payload)
         print(f"wrote {args.out}")
     return 0
 
@@ -176,7 +165,7 @@ def cmd_demo(args) -> int:
         cmd_rollout(argparse.Namespace(task=(args.tasks or ["push"])[-1], policy="expert", seed=0,
                                        split="test", steps=500, video=str(out / "expert.gif"), camera="corner",
                                        width=320, height=240, frame_skip=4, stop_on_success=True))
-    except Exception as err:  # no GL backend: the rest of the demo still stands
+    except Exception as err:  # noqa: BLE001  (no GL backend raises varied types; the rest of the demo still stands)
         print(f"rendering unavailable ({type(err).__name__}: {err}); install libosmesa6 and set "
               "MUJOCO_GL=osmesa, or use MUJOCO_GL=egl")
     print("\n== speed: push, 50 worlds vs the physics-only ceiling ==")
@@ -243,7 +232,7 @@ def cmd_eval(args) -> int:
         print(f"note: agent {args.agent} reads the goal, so {bench.name} runs with the goal visible; the "
               "result's protocol records it and compares only with goal-visible runs", file=sys.stderr)
     stream = None if args.quiet else sys.stderr
-    common = dict(horizon=args.horizon, terminate_on_success=not args.no_terminate_on_success)
+    common = {"horizon": args.horizon, "terminate_on_success": not args.no_terminate_on_success}
     one_hot = False if args.no_one_hot else None
     if bench.kind == "ML":
         if not hasattr(agent, "adapt") or not hasattr(agent, "init"):

@@ -6,7 +6,7 @@ axis. Rendering goes through :mod:`manyworld.report.render`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -17,7 +17,7 @@ from manyworld.envs.batch_env import BatchEnv
 from manyworld.sim import scene as scene_lib
 from manyworld.tasks.base import Task
 
-RENDER_FPS = int(round(1.0 / (scene_lib.TIMESTEP * scene_lib.SUBSTEPS)))  # 80
+RENDER_FPS = round(1.0 / (scene_lib.TIMESTEP * scene_lib.SUBSTEPS))  # 80
 
 
 class ManyWorldEnv(gym.Env):
@@ -33,7 +33,7 @@ class ManyWorldEnv(gym.Env):
     (``"rgb_array"`` or ``"depth_array"``), ``camera`` and ``width``/``height``.
     """
 
-    metadata = {"render_modes": ["rgb_array", "depth_array"], "render_fps": RENDER_FPS}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "depth_array"], "render_fps": RENDER_FPS}
 
     def __init__(self, task: str | type[Task], render_mode: str | None = None, camera: str = "corner",
                  width: int = 480, height: int = 480, **kwargs: Any):
@@ -102,7 +102,7 @@ class ManyWorldVectorEnv(VectorEnv):
     mask of worlds that finished).
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"],
+    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"],
                 "render_fps": RENDER_FPS}
 
     def __init__(self, task: str | type[Task], num_envs: int = 1,

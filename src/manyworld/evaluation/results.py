@@ -233,10 +233,8 @@ def read_result(path: str | Path) -> dict[str, Any]:
 def write_csv(path: str | Path, result: dict[str, Any]) -> Path:
     """Tidy CSV of a result: one row per (task, variation, episode), written atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     agent = result["agent"].get("label") or result["agent"]["name"]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(
             [
@@ -276,7 +274,6 @@ def write_csv(path: str | Path, result: dict[str, Any]) -> Path:
                 )
         f.flush()
         os.fsync(f.fileno())
-    _publish(tmp, path)
     return path
 
 

@@ -10,7 +10,7 @@ restores it with the rest of the state.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import mujoco
 import numpy as np

@@ -13,7 +13,7 @@ opening faces +x, towards the robot's workspace where the peg starts.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import mujoco
 import numpy as np

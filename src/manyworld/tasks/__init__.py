@@ -1,8 +1,5 @@
 """The task registry. Importing this package registers the built-in tasks."""
 
-from manyworld.tasks.base import Evaluation, Task, get_task, register, task_names
-from manyworld.tasks.params import TaskParams, param
-
 from manyworld.tasks import (  # noqa: F401  (registration)
     assembly,
     basketball,
@@ -55,5 +52,7 @@ from manyworld.tasks import (  # noqa: F401  (registration)
     window_close,
     window_open,
 )
+from manyworld.tasks.base import Evaluation, Task, get_task, register, task_names
+from manyworld.tasks.params import TaskParams, param
 
 __all__ = ["Evaluation", "Task", "TaskParams", "get_task", "param", "register", "task_names"]

@@ -90,12 +90,12 @@ class Task:
         self.build(spec)
         return spec
 
-    def bind(self, sim: "BatchSim") -> None:
+    def bind(self, sim: BatchSim) -> None:
         """Resolve the names this task reads into indices (called once per sim)."""
         raise NotImplementedError
 
     # ---------------------------------------------------------- variations
-    def place(self, sim: "BatchSim", ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
+    def place(self, sim: BatchSim, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
         """Write the initial state of worlds ``ids`` for their parameters (k rows each)."""
         raise NotImplementedError
 
@@ -104,11 +104,11 @@ class Task:
         raise NotImplementedError
 
     # -------------------------------------------------------------- arrays
-    def objects(self, sim: "BatchSim") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def objects(self, sim: BatchSim) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Observation slots: object-1 pos (N,3), quat (N,4), object-2 pos, quat."""
         raise NotImplementedError
 
-    def evaluate(self, sim: "BatchSim", goal: np.ndarray) -> Evaluation:
+    def evaluate(self, sim: BatchSim, goal: np.ndarray) -> Evaluation:
         """Reward terms, reward, success and info of the current state of all worlds."""
         raise NotImplementedError
 
@@ -185,7 +185,7 @@ def get_task(name: str) -> type[Task]:
     Raises:
         KeyError: naming the closest registered tasks.
     """
-    from manyworld import tasks as _  # noqa: F401  (registers the built-in tasks)
+    from manyworld import tasks as _  # registers the built-in tasks
 
     key = name.split("/")[-1]
     if key not in _REGISTRY and "-v" in key:

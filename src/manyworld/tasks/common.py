@@ -21,7 +21,7 @@ TOUCH_THRESHOLD = 0.5
 class Gripper:
     """The gripper's named quantities over the batch, resolved once per sim."""
 
-    def __init__(self, sim: "BatchSim"):
+    def __init__(self, sim: BatchSim):
         self.sim = sim
         self._tcp = sim.site_id("tcp")
         self._hand = sim.site_id("hand")
@@ -52,7 +52,7 @@ class Gripper:
 class FreeBody:
     """A body with a free joint: its pose in the observation and its placement."""
 
-    def __init__(self, sim: "BatchSim", name: str):
+    def __init__(self, sim: BatchSim, name: str):
         self.sim = sim
         self.body = sim.body_id(name)
         self.qpos = sim.qpos_slice(name)

@@ -44,7 +44,13 @@ from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
-from manyworld.tasks.drawer_open import NAME, Drawer, closed_handle, drawer_evaluation, hook_then_move
+from manyworld.tasks.drawer_open import (
+    NAME,
+    Drawer,
+    closed_handle,
+    drawer_evaluation,
+    hook_then_move,
+)
 from manyworld.tasks.params import TaskParams, param
 
 SUCCESS_DISTANCE = 0.02

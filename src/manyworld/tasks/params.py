@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, ClassVar, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -104,7 +105,7 @@ class TaskParams:
         return np.concatenate([np.asarray(getattr(self, n), np.float64) for n in self.layout()])
 
     @classmethod
-    def from_vector(cls, vector: np.ndarray) -> "TaskParams":
+    def from_vector(cls, vector: np.ndarray) -> TaskParams:
         """The dataclass of a flat row."""
         vector = np.asarray(vector, dtype=np.float64)
         if vector.shape != (cls.dim(),):
@@ -116,7 +117,7 @@ class TaskParams:
         return {n: list(getattr(self, n)) for n in self.layout()}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TaskParams":
+    def from_dict(cls, data: Mapping[str, Any]) -> TaskParams:
         """Inverse of :meth:`to_dict`; names missing or unknown fields in its error."""
         names = set(cls.layout())
         if set(data) != names:

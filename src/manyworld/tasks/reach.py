@@ -23,8 +23,9 @@ Version history:
 
 from __future__ import annotations
 
-import numpy as np
 from dataclasses import dataclass
+
+import numpy as np
 
 from manyworld.sim import scene
 from manyworld.tasks import expert as ex
