@@ -151,6 +151,50 @@ def test_stratified_sampling_balances_tasks():
     assert np.bincount(b["task"][0]).tolist() == [5, 5]  # task 2 has no data yet
 
 
+def test_n_step_returns_match_a_per_world_reference():
+    """n-step sums stop at episode ends and at the newest step, across a wrapped ring."""
+    gamma, n, steps, worlds = 0.9, 3, 23, np.array([0, 1, 0, 1, 1])  # 2 tasks, 2 and 3 worlds
+    rng = np.random.default_rng(0)
+    buf = ReplayBuffer(2, 30, 3, 1)  # task 1's ring (3 worlds x 23 steps) wraps
+    reward = rng.normal(size=(steps, len(worlds)))
+    done = rng.random((steps, len(worlds))) < 0.2
+    terminated = done & (rng.random(done.shape) < 0.5)
+    for t in range(steps):
+        ident = np.c_[np.full(len(worlds), t), np.arange(len(worlds)), np.zeros(len(worlds))]
+        buf.add(worlds, obs=ident, action=np.zeros((len(worlds), 1)), reward=reward[t],
+                next_obs=ident + [0, 0, 1], terminated=terminated[t], done=done[t])  # fmt: skip
+    b = buf.sample(rng, 64, 20, n_step=n, gamma=gamma)
+    for i in np.ndindex(b["reward"].shape):
+        t, w = int(b["obs"][i][0]), int(b["obs"][i][1])
+        want, m = 0.0, 0
+        while m < n and t + m < steps:
+            want += gamma**m * reward[t + m, w]
+            m += 1
+            if done[t + m - 1, w]:
+                break
+        assert b["task"][i] == worlds[w]
+        np.testing.assert_allclose(b["reward"][i], want, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b["discount"][i], gamma**m, rtol=1e-6)
+        assert b["next_obs"][i].tolist() == [t + m - 1, w, 1]
+        assert b["terminated"][i] == terminated[t + m - 1, w]
+    one = buf.sample(np.random.default_rng(1), 64, 4)  # n = 1: the stored transition
+    np.testing.assert_array_equal(one["next_obs"][..., 0], one["obs"][..., 0])
+    np.testing.assert_allclose(one["discount"], 0.99)
+
+
+def test_n_step_target_uses_the_batch_discount():
+    """A batch's discount replaces gamma: discount 0 regresses Q onto the reward alone."""
+    cfg = TINY_CFG.replace(obs_dim=3, gamma=0.99, critic_lr=1e-2, reward_scale=0.1, n_step=3)
+    state = sac_lib.init_state(cfg, jax.random.key(0))
+    n, b = 200, 32
+    batches = {"obs": np.zeros((n, b, 3), np.float32), "action": np.zeros((n, b, 4), np.float32),
+               "reward": np.full((n, b), 10.0, np.float32),
+               "next_obs": np.zeros((n, b, 3), np.float32), "discount": np.zeros((n, b), np.float32),
+               "terminated": np.zeros((n, b), np.float32), "task": np.zeros((n, b), np.int32)}  # fmt: skip
+    state, m = sac_lib.update(cfg, state, batches, jax.random.key(1))
+    assert abs(float(m["q"]) - 1.0) < 0.05, m
+
+
 def _run(tmp_path, **kw):
     return train("sac", "MT1(reach)", TINY_CFG, TINY_RUN.replace(**kw), tmp_path, progress=None)
 

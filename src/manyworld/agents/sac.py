@@ -73,6 +73,9 @@ class SACConfig:
         1.0, "global gradient-norm clip, 0 for none [Meta-World+, McLean MT1]"
     )
     gamma: float = _f(0.99, "discount [Meta-World+]")
+    n_step: int = _f(
+        1, "rewards summed per TD target (n-step return, cut at episode ends) [Meta-World+: 1]"
+    )
     reward_scale: float = _f(
         1.0,
         "rewards are multiplied by this in the TD target [1 in Meta-World+]; the sac preset "
@@ -98,7 +101,7 @@ class SACConfig:
     def __post_init__(self) -> None:
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"hidden must be one or more positive widths, got {self.hidden}")
-        for name in ("num_critics", "batch_size", "num_tasks", "action_dim"):
+        for name in ("num_critics", "batch_size", "num_tasks", "action_dim", "n_step"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         for name in ("actor_lr", "critic_lr", "alpha_lr", "adam_eps", "initial_alpha",
@@ -257,7 +260,9 @@ def _one_update(cfg: SACConfig, state: SACState, batch: dict, key: jax.Array):
     # CRITIC: soft Bellman target from the minimum of the target critics
     next_a, next_logp = sample_action(cfg, state.actor, next_obs, task, k_next)
     next_q = jnp.min(q_values(cfg, state.target_critic, next_obs, next_a, task), axis=0)
-    target = cfg.reward_scale * rew + cfg.gamma * (1.0 - term) * (next_q - alpha * next_logp)
+    # n-step batches carry their own discount (gamma^m for the m rewards they sum)
+    discount = batch["discount"] if "discount" in batch else cfg.gamma
+    target = cfg.reward_scale * rew + discount * (1.0 - term) * (next_q - alpha * next_logp)
     target = jax.lax.stop_gradient(target)
 
     def critic_loss(params):
@@ -321,7 +326,8 @@ def update(cfg: SACConfig, state: SACState, batches: dict, key: jax.Array):
         cfg: the (hashable, static) config.
         state: the current state.
         batches: arrays with leading axes ``(U, B)``: ``obs``, ``action``,
-            ``reward``, ``next_obs``, ``terminated`` (float) and ``task`` (int32).
+            ``reward``, ``next_obs``, ``terminated`` (float) and ``task`` (int32), and
+            optionally ``discount`` (float; default ``cfg.gamma``) for n-step returns.
         key: PRNG key for the policy samples.
 
     Returns:

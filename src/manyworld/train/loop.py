@@ -341,11 +341,11 @@ def train(
             key, k_act = jax.random.split(key)
             actions = np.asarray(sac_lib.explore(cfg, state.actor, obs32, task_ids, k_act))
         next_obs, reward, terminated, truncated, info = env.step(actions)
+        done = terminated | truncated
         buffer.add(
             task_ids, obs=obs32, action=actions, reward=reward,
-            next_obs=next_obs, terminated=terminated,
+            next_obs=next_obs, terminated=terminated, done=done,
         )  # fmt: skip
-        done = terminated | truncated
         if done.any():
             ended = np.flatnonzero(done)
             ep = info["episode"]
@@ -364,7 +364,9 @@ def train(
             n = int(counters["update_credit"])
             if n > 0:
                 counters["update_credit"] -= n
-                batches = buffer.sample(np_rng, cfg.batch_size, n)
+                batches = buffer.sample(
+                    np_rng, cfg.batch_size, n, n_step=cfg.n_step, gamma=cfg.gamma
+                )
                 key, k_upd = jax.random.split(key)
                 state, m = sac_lib.update(cfg, state, batches, k_upd)
                 counters["updates"] += n
@@ -445,6 +447,9 @@ def _versions() -> dict[str, str]:
 
 def _check_same_run(meta: dict, config_json: dict, ckpt: Path) -> None:
     """A checkpoint resumes only the run that wrote it (``steps`` and logging may change)."""
+    if isinstance(meta.get("agent"), dict):
+        # a field added since the checkpoint was written ran at its default (the old behaviour)
+        meta = {**meta, "agent": {**_config_dict(SACConfig()), **meta["agent"]}}
     for key in ("algo", "benchmark", "agent"):
         if meta.get(key) != config_json[key]:
             raise CheckpointError(
