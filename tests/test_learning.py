@@ -349,7 +349,9 @@ def test_reward_scale_scales_the_td_target():
 
 def test_curves_summary_and_plots(tmp_path, capsys):
     """`manyworld curves`: evaluation on the test split, first crossing, summary files, PNGs."""
-    from manyworld.report.curves import first_reaching, read_run, report_runs
+    from dataclasses import replace
+
+    from manyworld.report.curves import first_reaching, group_labels, read_run, report_runs
 
     runs = []
     for seed in (0, 1):
@@ -383,3 +385,7 @@ def test_curves_summary_and_plots(tmp_path, capsys):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="not a training run directory"):
         report_runs([tmp_path], out)
+    # runs of one task with different settings are told apart by those settings
+    other = replace(run, settings={**run.settings, "n_step": 3}, config_id="other")
+    assert group_labels([run, other]) == {run.group: "n_step=1", other.group: "n_step=3"}
+    assert group_labels([run]) == {run.group: ""}

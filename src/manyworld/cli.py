@@ -425,7 +425,8 @@ def cmd_curves(args) -> int:
             for v in (g["final_eval_success_mean"], g["final_eval_success_min"])
         )
         print(
-            f"{g['algo']:8s} {g['benchmark']:24s} [config {g['config_id']}] seeds {len(g['seeds'])}  "
+            f"{g['algo']:8s} {g['benchmark']:24s} [{g['label'] or 'config ' + g['config_id']}] "
+            f"seeds {len(g['seeds'])}  "
             f"final success "
             f"mean {mean} min {low}  "
             f"reached {g['threshold']:.2f}: {g['seeds_reaching']}/{len(g['seeds'])} "

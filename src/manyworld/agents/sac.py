@@ -261,7 +261,7 @@ def _one_update(cfg: SACConfig, state: SACState, batch: dict, key: jax.Array):
     next_a, next_logp = sample_action(cfg, state.actor, next_obs, task, k_next)
     next_q = jnp.min(q_values(cfg, state.target_critic, next_obs, next_a, task), axis=0)
     # n-step batches carry their own discount (gamma^m for the m rewards they sum)
-    discount = batch["discount"] if "discount" in batch else cfg.gamma
+    discount = batch.get("discount", cfg.gamma)
     target = cfg.reward_scale * rew + discount * (1.0 - term) * (next_q - alpha * next_logp)
     target = jax.lax.stop_gradient(target)
 

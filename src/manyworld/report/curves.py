@@ -50,6 +50,8 @@ class RunCurves:
         eval_success: aggregate success of each evaluation.
         task_success: task -> success of each evaluation.
         eval_split: the split the evaluations used (``train`` or ``test``).
+        config_id: hash of the settings; runs with equal ids differ only by seed and length.
+        settings: the agent and run settings the id hashes (``config.json``'s values).
     """
 
     run_dir: Path
@@ -66,6 +68,7 @@ class RunCurves:
     eval_split: str = "train"
 
     config_id: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -117,6 +120,7 @@ def read_run(run_dir: str | Path) -> RunCurves:
         task_success={t: np.array([e[2].get(t, np.nan) for e in evals]) for t in tasks},
         eval_split=evals[0][3] if evals else "train",
         config_id=config_id,
+        settings={**config["agent"], **run_fields},
     )
 
 
@@ -171,6 +175,28 @@ def summarize_run(run: RunCurves, threshold: float = 0.9) -> dict[str, Any]:
     }
 
 
+def group_labels(runs: list[RunCurves]) -> dict[tuple[str, str, str], str]:
+    """A readable name for each group: the settings that tell it apart from the groups of
+    the same algorithm and benchmark (``n_step=3``), empty when it is the only one."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for run in runs:
+        groups.setdefault(run.group, run.settings)
+    labels = {}
+    for key, settings in groups.items():
+        rivals = [s for k, s in groups.items() if k[:2] == key[:2] and k != key]
+        if not rivals:
+            labels[key] = ""
+            continue
+        names = sorted({n for s in [settings, *rivals] for n in s}, key=str)
+        differ = [n for n in names if any(s.get(n, "-") != settings.get(n, "-") for s in rivals)]
+        labels[key] = ", ".join(f"{n}={_short(settings.get(n, '-'))}" for n in differ) or key[2]
+    return labels
+
+
+def _short(value: Any) -> str:
+    return "x".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
 def summarize_groups(runs: list[RunCurves], threshold: float = 0.9) -> list[dict[str, Any]]:
     """Per (algo, benchmark): seeds, final success (mean, min), steps/wall-clock to threshold.
 
@@ -180,6 +206,7 @@ def summarize_groups(runs: list[RunCurves], threshold: float = 0.9) -> list[dict
     groups: dict[tuple[str, str, str], list[RunCurves]] = {}
     for run in runs:
         groups.setdefault(run.group, []).append(run)
+    labels = group_labels(runs)
     out = []
     for (algo, bench, config_id), members in groups.items():
         per = [summarize_run(r, threshold) for r in sorted(members, key=lambda r: r.seed)]
@@ -190,6 +217,7 @@ def summarize_groups(runs: list[RunCurves], threshold: float = 0.9) -> list[dict
                 "algo": algo,
                 "benchmark": bench,
                 "config_id": config_id,
+                "label": labels[(algo, bench, config_id)],
                 "seeds": [p["seed"] for p in per],
                 "final_eval_success_mean": float(np.mean(finals)) if finals else None,
                 "final_eval_success_min": float(np.min(finals)) if finals else None,
@@ -262,7 +290,7 @@ def plot_success_curves(
     groups: dict[tuple[str, str, str], list[RunCurves]] = {}
     for run in runs:
         groups.setdefault(run.group, []).append(run)
-    same_name = len({g[:2] for g in groups}) < len(groups)
+    labels = group_labels(runs)
     fig, axes = _grid(len(groups), plt)
     for ax, ((algo, bench, config_id), members) in zip(axes, sorted(groups.items())):
         for run in sorted(members, key=lambda r: r.seed):
@@ -275,7 +303,8 @@ def plot_success_curves(
         if threshold is not None:
             ax.axhline(threshold, color="grey", ls="--", lw=0.8)
         split = members[0].eval_split
-        ax.set_title(f"{algo} {bench}" + (f" [config {config_id}]" if same_name else ""), fontsize=10)
+        label = labels[(algo, bench, config_id)]
+        ax.set_title(f"{algo} {bench}" + (f"\n{label}" if label else ""), fontsize=9)
         ax.set_xlabel("env steps" if x == "env_steps" else "wall-clock (min)")
         if x == "env_steps":
             _steps_axis(ax)
