@@ -78,13 +78,17 @@ def _num(x, fmt: str) -> str:
 
 
 def learning(path: str) -> None:
-    """Per group of seeds (`manyworld curves` summary.json): success and time to the threshold."""
+    """Per group of seeds (`manyworld curves` summary.json): success and time to the threshold.
+
+    Groups of one task with different settings get a column naming what differs.
+    """
     groups = _load(path)["groups"]
-    print("| algorithm | benchmark | seeds | env steps / run | final success (per seed) "
-          "| mean of the last 3 evaluations (per seed) | seeds at 0.9 "
+    labelled = any(g.get("label") for g in groups)
+    print("| algorithm | benchmark |" + (" setting |" if labelled else "") + " seeds | env steps / run "
+          "| final success (per seed) | mean of the last 3 evaluations (per seed) | seeds at 0.9 "
           "| env steps to 0.9 (per seed) | wall-clock to 0.9, min (per seed) "
           "| same without evaluations, min | env steps/s (median) |")
-    print("|---" * 11 + "|")
+    print("|---" * (12 if labelled else 11) + "|")
     for g in groups:
         runs = g["runs"]
         finals = " / ".join(_num(r["final_eval_success"], ".2f") for r in runs)
@@ -93,8 +97,9 @@ def learning(path: str) -> None:
         walls = " / ".join(_num(r["wall_s_to_threshold"] and r["wall_s_to_threshold"] / 60, ".1f") for r in runs)
         train_walls = " / ".join(_num(r["train_wall_s_to_threshold"] and r["train_wall_s_to_threshold"] / 60, ".1f") for r in runs)
         rate = _num(sorted(r["median_env_steps_per_s"] or 0 for r in runs)[len(runs) // 2], ",.0f")
-        print(f"| {g['algo']} | {g['benchmark']} | {len(runs)} | {runs[0]['env_steps']:,} | {finals} | {last3} "
-              f"| {g['seeds_reaching']}/{len(runs)} | {steps} | {walls} | {train_walls} | {rate} |")
+        setting = f" {g.get('label') or '-'} |" if labelled else ""
+        print(f"| {g['algo']} | {g['benchmark']} |{setting} {len(runs)} | {runs[0]['env_steps']:,} | {finals} "
+              f"| {last3} | {g['seeds_reaching']}/{len(runs)} | {steps} | {walls} | {train_walls} | {rate} |")
 
 
 def learning_tasks(path: str) -> None:

@@ -270,7 +270,7 @@ def test_foreign_run_dir_and_bad_config(tmp_path):
 def test_sac_learns_reach(tmp_path):
     """SAC (the CLI's sac preset) on reach: far above random (2% eval success) in 40k env steps.
 
-    Measured on this project's 2-core CPU with the preset (reward scale 0.1): see
+    Measured on this project's 2-core CPU with the preset (reward scale 0.1, 3-step returns): see
     docs/learning.md; seed 0 runs here (the same seed gives the same result on one machine;
     the thresholds leave room for another CPU's floating point).
     """
