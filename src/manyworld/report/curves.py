@@ -175,12 +175,18 @@ def summarize_run(run: RunCurves, threshold: float = 0.9) -> dict[str, Any]:
     }
 
 
+def by_group(runs: list[RunCurves]) -> dict[tuple[str, str, str], list[RunCurves]]:
+    """Runs by :attr:`RunCurves.group`, in the order they were given."""
+    groups: dict[tuple[str, str, str], list[RunCurves]] = {}
+    for run in runs:
+        groups.setdefault(run.group, []).append(run)
+    return groups
+
+
 def group_labels(runs: list[RunCurves]) -> dict[tuple[str, str, str], str]:
     """A readable name for each group: the settings that tell it apart from the groups of
     the same algorithm and benchmark (``n_step=3``), empty when it is the only one."""
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for run in runs:
-        groups.setdefault(run.group, run.settings)
+    groups = {key: members[0].settings for key, members in by_group(runs).items()}
     labels = {}
     for key, settings in groups.items():
         rivals = [s for k, s in groups.items() if k[:2] == key[:2] and k != key]
@@ -203,9 +209,7 @@ def summarize_groups(runs: list[RunCurves], threshold: float = 0.9) -> list[dict
     ``env_steps_to_threshold`` and ``wall_s_to_threshold`` are the medians over the
     seeds that reached it, with ``seeds_reaching`` saying how many did.
     """
-    groups: dict[tuple[str, str, str], list[RunCurves]] = {}
-    for run in runs:
-        groups.setdefault(run.group, []).append(run)
+    groups = by_group(runs)
     labels = group_labels(runs)
     out = []
     for (algo, bench, config_id), members in groups.items():
@@ -287,9 +291,7 @@ def plot_success_curves(
     if x not in ("env_steps", "wall_s"):
         raise ValueError(f"x must be 'env_steps' or 'wall_s', got {x!r}")
     plt = _pyplot()
-    groups: dict[tuple[str, str, str], list[RunCurves]] = {}
-    for run in runs:
-        groups.setdefault(run.group, []).append(run)
+    groups = by_group(runs)
     labels = group_labels(runs)
     fig, axes = _grid(len(groups), plt)
     for ax, ((algo, bench, config_id), members) in zip(axes, sorted(groups.items())):

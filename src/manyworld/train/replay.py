@@ -93,10 +93,11 @@ class ReplayBuffer:
         task = np.repeat(have, per)  # (B,) same layout in every batch
         idx = rng.integers(0, self.size[task], size=(num_batches, batch_size))
         out = {name: getattr(self, name)[task, idx] for name in ("obs", "action")}
-        reward = self.reward[task, idx].astype(np.float64)
+        reward = self.reward[task, idx]
         last = idx
-        discount = np.full(idx.shape, gamma)
+        discount = np.full(idx.shape, gamma, np.float32)
         if n_step > 1:
+            reward = reward.astype(np.float64)  # the sum in double, stored as float32 below
             # steps stored after slot idx: the successor of step j must already be written
             age = (self.pos[task] - 1 - idx) % self.capacity
             alive = self.done[task, idx] == 0
@@ -107,10 +108,10 @@ class ReplayBuffer:
                 discount = np.where(alive, discount * gamma, discount)
                 last = np.where(alive, nxt, last)
                 alive &= self.done[task, nxt] == 0
-        out["reward"] = reward.astype(np.float32)
+        out["reward"] = reward.astype(np.float32, copy=False)
         out["next_obs"] = self.next_obs[task, last]
         out["terminated"] = self.terminated[task, last]
-        out["discount"] = discount.astype(np.float32)
+        out["discount"] = discount.astype(np.float32, copy=False)
         out["task"] = np.broadcast_to(task.astype(np.int32), idx.shape).copy()
         return out
 
