@@ -7,6 +7,7 @@
 #   bash benchmarks/run_learning.sh single    # SAC preset: 5 tasks x 3 seeds (about 55 min)
 #   bash benchmarks/run_learning.sh push      # SAC preset on push, 3 seeds, 1M env steps (~60 min)
 #   bash benchmarks/run_learning.sh ablation  # the same without n-step returns (about 3 h)
+#   bash benchmarks/run_learning.sh probes    # push seed 0: 5-step, and 3-step + entropy -2 (~20 min)
 #   bash benchmarks/run_learning.sh mt10      # MT-SAC and MT-MH-SAC on MT10, 400k env steps each
 #   bash benchmarks/run_learning.sh report    # summaries and plots into benchmarks/results/learning
 #
@@ -68,6 +69,10 @@ case "${1:-}" in
     done
     cmds+=("$SAC --n-step 1 --task push --steps 950000 --eval-interval 50000 --seed 0 --run-dir $RUNS/sac-n1-push-s0")
     two_at_a_time "${cmds[@]}" ;;
+  probes)
+    PROBE="--task push --steps 600000 --eval-interval 50000 --checkpoint-interval 100000 --seed 0"
+    two_at_a_time "$SAC $PROBE --n-step 5 --run-dir $RUNS/sac-n5-push-s0" \
+                  "$SAC $PROBE --target-entropy-scale 0.5 --run-dir $RUNS/sac-ent05-push-s0" ;;
   mt10)
     two_at_a_time "manyworld train --algo mtsac $MT --run-dir $RUNS/mtsac-MT10-s0" \
                   "manyworld train --algo mtmhsac $MT --run-dir $RUNS/mtmhsac-MT10-s0" ;;
@@ -81,7 +86,10 @@ case "${1:-}" in
       manyworld curves "$RUNS"/sac-push-s? "$RUNS"/sac-n1-push-s0 "$RUNS"/sac-n1-ent05-push-s? \
           --out "$OUT/push_n_step"
     fi
+    if [ -d "$RUNS/sac-n5-push-s0" ]; then
+      manyworld curves "$RUNS"/sac-{,n5-,ent05-}push-s0 --out "$OUT/push_probes"
+    fi
     manyworld curves "$RUNS"/mt*sac-MT10-s0 --out "$OUT/mt10" ;;
   *)
-    echo "usage: $0 single|push|ablation|mt10|report" >&2; exit 2 ;;
+    echo "usage: $0 single|push|ablation|probes|mt10|report" >&2; exit 2 ;;
 esac
