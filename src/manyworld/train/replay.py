@@ -97,7 +97,11 @@ class ReplayBuffer:
         last = idx
         discount = np.full(idx.shape, gamma, np.float32)
         if n_step > 1:
-            reward = reward.astype(np.float64)  # the sum in double, stored as float32 below
+            # sums and discounts in double, stored as float32 below: the discount is then
+            # float32(gamma^m) exactly, as in the runs behind the published figures (a
+            # float32 product differs in the last bit and changes every later update)
+            reward = reward.astype(np.float64)
+            discount = np.full(idx.shape, gamma)
             # steps stored after slot idx: the successor of step j must already be written
             age = (self.pos[task] - 1 - idx) % self.capacity
             alive = self.done[task, idx] == 0
