@@ -4,10 +4,12 @@
 # published runs went through a job queue in a different order; a run's metrics depend only
 # on its config and seed, its wall-clock on sharing the machine with one other run.)
 #
-#   bash benchmarks/run_learning.sh single    # SAC preset: 5 tasks x 3 seeds (about 55 min)
+#   bash benchmarks/run_learning.sh single    # SAC preset: 5 tasks x 3 seeds (about 60 min)
 #   bash benchmarks/run_learning.sh push      # SAC preset on push, 3 seeds, 1M env steps (~60 min)
-#   bash benchmarks/run_learning.sh ablation  # the same without n-step returns (about 3 h)
-#   bash benchmarks/run_learning.sh probes    # push seed 0: 5-step, and 3-step + entropy -2 (~20 min)
+#   bash benchmarks/run_learning.sh ablation  # the earlier presets: 100k replay with 3-step and
+#                                             # with one-step targets (about 5 h)
+#   bash benchmarks/run_learning.sh probes    # push, 100k replay: 5-step (seed 0), target
+#                                             # entropy -2 (seeds 0-2; about 1.5 h)
 #   bash benchmarks/run_learning.sh mt10      # MT-SAC and MT-MH-SAC on MT10, 400k env steps each
 #   bash benchmarks/run_learning.sh report    # summaries and plots into benchmarks/results/learning
 #
@@ -63,31 +65,40 @@ case "${1:-}" in
                   "$SAC $PUSH --seed 1 --run-dir $RUNS/sac-push-s1" \
                   "$SAC $PUSH --seed 2 --run-dir $RUNS/sac-push-s2" ;;
   ablation)
-    mapfile -t cmds < <(five_tasks "--n-step 1" STEPS_N1 sac-n1-)
+    # the preset of the previous sessions (100k replay), with 3-step and one-step targets
+    OLD="--buffer-per-task 100000"
+    mapfile -t cmds < <(five_tasks "$OLD" STEPS sac-r100k-)
+    mapfile -t -O ${#cmds[@]} cmds < <(five_tasks "$OLD --n-step 1" STEPS_N1 sac-n1-)
     for seed in 0 1 2; do
-      cmds+=("$SAC --n-step 1 --target-entropy-scale 0.5 $PUSH --seed $seed --run-dir $RUNS/sac-n1-ent05-push-s$seed")
+      cmds+=("$SAC $OLD $PUSH --seed $seed --run-dir $RUNS/sac-r100k-push-s$seed"
+             "$SAC $OLD --n-step 1 --target-entropy-scale 0.5 $PUSH --seed $seed --run-dir $RUNS/sac-n1-ent05-push-s$seed")
     done
-    cmds+=("$SAC --n-step 1 --task push --steps 950000 --eval-interval 50000 --seed 0 --run-dir $RUNS/sac-n1-push-s0")
+    cmds+=("$SAC $OLD --n-step 1 --task push --steps 950000 --eval-interval 50000 --seed 0 --run-dir $RUNS/sac-n1-push-s0")
     two_at_a_time "${cmds[@]}" ;;
   probes)
-    PROBE="--task push --steps 600000 --eval-interval 50000 --checkpoint-interval 100000 --seed 0"
-    two_at_a_time "$SAC $PROBE --n-step 5 --run-dir $RUNS/sac-n5-push-s0" \
-                  "$SAC $PROBE --target-entropy-scale 0.5 --run-dir $RUNS/sac-ent05-push-s0" ;;
+    OLD="--buffer-per-task 100000"
+    cmds=("$SAC $OLD --task push --steps 600000 --eval-interval 50000 --checkpoint-interval 100000 --seed 0 --n-step 5 --run-dir $RUNS/sac-n5-push-s0")
+    for seed in 0 1 2; do
+      cmds+=("$SAC $OLD $PUSH --target-entropy-scale 0.5 --seed $seed --run-dir $RUNS/sac-ent05-push-s$seed")
+    done
+    two_at_a_time "${cmds[@]}" ;;
   mt10)
     two_at_a_time "manyworld train --algo mtsac $MT --run-dir $RUNS/mtsac-MT10-s0" \
                   "manyworld train --algo mtmhsac $MT --run-dir $RUNS/mtmhsac-MT10-s0" ;;
   report)
-    manyworld curves "$RUNS"/sac-{reach,drawer-close,button-press-topdown,window-open,drawer-open}-s? \
-        --out "$OUT/single_task"
+    TASKS="{reach,drawer-close,button-press-topdown,window-open,drawer-open}"
+    eval manyworld curves "$RUNS"/sac-$TASKS-s? --out "$OUT/single_task"
     manyworld curves "$RUNS"/sac-push-s? --out "$OUT/push"
     if [ -d "$RUNS/sac-n1-push-s0" ]; then
-      manyworld curves "$RUNS"/sac-{,n1-}{reach,drawer-close,button-press-topdown,window-open,drawer-open}-s? \
-          --out "$OUT/single_task_n_step"
-      manyworld curves "$RUNS"/sac-push-s? "$RUNS"/sac-n1-push-s0 "$RUNS"/sac-n1-ent05-push-s? \
+      eval manyworld curves "$RUNS"/sac-{r100k-,}$TASKS-s? --out "$OUT/single_task_replay"
+      manyworld curves "$RUNS"/sac-{r100k-,}push-s? --out "$OUT/push_replay"
+      eval manyworld curves "$RUNS"/sac-{n1,r100k}-$TASKS-s? --out "$OUT/single_task_n_step"
+      manyworld curves "$RUNS"/sac-r100k-push-s? "$RUNS"/sac-n1-push-s0 "$RUNS"/sac-n1-ent05-push-s? \
           --out "$OUT/push_n_step"
     fi
     if [ -d "$RUNS/sac-n5-push-s0" ]; then
-      manyworld curves "$RUNS"/sac-{,n5-,ent05-}push-s0 --out "$OUT/push_probes"
+      manyworld curves "$RUNS"/sac-r100k-push-s? "$RUNS"/sac-n5-push-s0 "$RUNS"/sac-ent05-push-s? \
+          --out "$OUT/push_probes"
     fi
     manyworld curves "$RUNS"/mt*sac-MT10-s0 --out "$OUT/mt10" ;;
   *)
