@@ -93,15 +93,14 @@ class ReplayBuffer:
         task = np.repeat(have, per)  # (B,) same layout in every batch
         idx = rng.integers(0, self.size[task], size=(num_batches, batch_size))
         out = {name: getattr(self, name)[task, idx] for name in ("obs", "action")}
-        reward = self.reward[task, idx]
+        # n-step sums and discounts in double, stored as float32 below: the discount is then
+        # float32(gamma^m) exactly, as in the runs behind the published figures (a float32
+        # product differs in the last bit and changes every later update)
+        wide = np.float64 if n_step > 1 else np.float32
+        reward = self.reward[task, idx].astype(wide, copy=False)
         last = idx
-        discount = np.full(idx.shape, gamma, np.float32)
+        discount = np.full(idx.shape, gamma, wide)
         if n_step > 1:
-            # sums and discounts in double, stored as float32 below: the discount is then
-            # float32(gamma^m) exactly, as in the runs behind the published figures (a
-            # float32 product differs in the last bit and changes every later update)
-            reward = reward.astype(np.float64)
-            discount = np.full(idx.shape, gamma)
             # steps stored after slot idx: the successor of step j must already be written
             age = (self.pos[task] - 1 - idx) % self.capacity
             alive = self.done[task, idx] == 0
