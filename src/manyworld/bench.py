@@ -22,6 +22,7 @@ import mujoco
 import numpy as np
 
 from manyworld.envs.batch_env import BatchEnv
+from manyworld.envs.rollout import Collector
 from manyworld.sim.world import BatchSim
 from manyworld.tasks.base import get_task
 
@@ -48,20 +49,33 @@ def _time_batch(env: BatchEnv, actions: np.ndarray, record: bool = False):
     targets and finger controls), for the ceiling to replay.
     """
     n = env.num_worlds
-    env.reset()
+    inputs = _PhysicsInputs(env) if record else None
+    collector = Collector(inputs or env, seed=None)
     start = env.sim.state.copy()
-    mocap, ctrl = [], []
     t0 = time.perf_counter()
     for a in actions:
-        _, _, terminated, truncated, _ = env.step(a)
-        if record:
-            mocap.append(env.sim.mocap_pos.copy())
-            ctrl.append(env.sim.ctrl.copy())
-        done = terminated | truncated
-        if done.any():
-            env.reset(ids=done)
+        collector.step(a)
     rate = len(actions) * n / (time.perf_counter() - t0)
-    return (rate, (start, np.stack(mocap), np.stack(ctrl))) if record else rate
+    return (rate, (start, np.stack(inputs.mocap), np.stack(inputs.ctrl))) if inputs else rate
+
+
+class _PhysicsInputs:
+    """A BatchEnv that keeps the hand targets and finger controls each step wrote."""
+
+    def __init__(self, env: BatchEnv):
+        self.env = env
+        self.mocap: list[np.ndarray] = []
+        self.ctrl: list[np.ndarray] = []
+
+    def reset(self, *, seed: int | None = None, ids=None):
+        return self.env.reset(seed=seed, ids=ids)
+
+    def step(self, actions: np.ndarray, active: np.ndarray | None = None):
+        out = self.env.step(actions, active)
+        # read before any reset, which restores the initial hand targets
+        self.mocap.append(self.env.sim.mocap_pos.copy())
+        self.ctrl.append(self.env.sim.ctrl.copy())
+        return out
 
 
 def _time_ceiling(model: mujoco.MjModel, start: np.ndarray, mocap: np.ndarray, ctrl: np.ndarray) -> float:
@@ -161,16 +175,12 @@ def mt10_vector_speed(tasks: list[str], worlds_per_task: int, steps: int, repeat
     envs = [BatchEnv(t, worlds_per_task, seed=seed) for t in tasks]
 
     def once() -> float:
-        for e in envs:
-            e.reset()
+        collectors = [Collector(e, seed=None) for e in envs]
         actions = rng.uniform(-1, 1, (steps, len(envs), worlds_per_task, 4))
         t0 = time.perf_counter()
         for a in actions:
-            for e, ae in zip(envs, a):
-                _, _, terminated, truncated, _ = e.step(ae)
-                done = terminated | truncated
-                if done.any():
-                    e.reset(ids=done)
+            for c, ae in zip(collectors, a):
+                c.step(ae)
         return steps * len(envs) * worlds_per_task / (time.perf_counter() - t0)
 
     once()

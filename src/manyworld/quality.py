@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from manyworld.envs.batch_env import BatchEnv
+from manyworld.envs.rollout import run_episodes
 from manyworld.tasks.base import NUM_VARIATIONS, Task, get_task
 
 EXPERT_MIN_SUCCESS = 0.95
@@ -71,30 +72,46 @@ class Rollout:
 
 
 def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when_solved: bool) -> Rollout:
-    """Run one episode per variation (env has one world per variation) and collect results."""
-    n = env.num_worlds
+    """Run one episode per variation (env has one world per variation) and collect results.
+
+    A world whose episode the env ends early (a physics warning truncates it)
+    is not counted after that step.
+
+    Args:
+        env: one world per row of ``variations``; each world is pinned to its row.
+        policy: a callable ``obs -> actions`` on the whole batch.
+        variations: the task's parameter rows.
+        steps: at most this many steps per episode.
+        stop_when_solved: end every episode once every world has succeeded.
+    """
     env.set_task(variations)
-    obs, _ = env.reset()
-    solved = np.zeros(n, bool)
-    first = np.full(n, -1)
-    total = np.zeros(n)
-    rmin, rmax, iff, warnings, nonfinite, outside = np.inf, -np.inf, True, 0, 0, 0
-    for t in range(steps):
-        obs, reward, _, truncated, info = env.step(policy(obs))
-        success = info["success"]
-        rmin, rmax = min(rmin, float(reward.min())), max(rmax, float(reward.max()))
-        iff &= bool(((reward == 10.0) == success).all())
-        warnings += int(info["physics_warning"].sum())
-        nonfinite += int((~np.isfinite(obs)).any(axis=1).sum())
-        outside += int(env.obs_clipped.sum())
-        first[success & ~solved] = t + 1
-        solved |= success
-        total += reward
-        if truncated.any():  # physics warnings truncate; the episode cannot go on
-            env.needs_reset[:] = False
-        if stop_when_solved and solved.all():
-            break
-    return Rollout(solved, first, total, rmin, rmax, iff, warnings, nonfinite, outside)
+    tally = _Tally(env)
+    res = run_episodes(env, policy, max_steps=steps, stop=np.all if stop_when_solved else None,
+                       on_step=tally)
+    return Rollout(res.success, res.first_success, res.returns, tally.reward_min, tally.reward_max,
+                   tally.reward_10_iff_success, tally.warnings, tally.nonfinite, tally.obs_outside)
+
+
+@dataclass
+class _Tally:
+    """What the gate watches at every step of a rollout, over the worlds the step counted for."""
+
+    env: BatchEnv
+    reward_min: float = np.inf
+    reward_max: float = -np.inf
+    reward_10_iff_success: bool = True
+    warnings: int = 0
+    nonfinite: int = 0
+    obs_outside: int = 0
+
+    def __call__(self, t, obs, reward, terminated, truncated, info, active) -> None:
+        r = reward[active]
+        self.reward_min = min(self.reward_min, float(r.min()))
+        self.reward_max = max(self.reward_max, float(r.max()))
+        self.reward_10_iff_success &= bool(((r == 10.0) == info["success"][active]).all())
+        self.warnings += int(info["physics_warning"][active].sum())
+        self.nonfinite += int((~np.isfinite(obs[active])).any(axis=1).sum())
+        self.obs_outside += int(self.env.obs_clipped[active].sum())
 
 
 def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, seed: int = 0) -> GateReport:

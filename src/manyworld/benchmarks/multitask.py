@@ -178,7 +178,7 @@ class MultiTaskEnv:
             )
             for g in self._groups:
                 g.env.set_task(None)
-                g.env.needs_reset[:] = True
+                g.env.end_episodes()
             return
         pairs = list(pairs)
         if not pairs:
@@ -198,7 +198,7 @@ class MultiTaskEnv:
         self._layout(worlds)
         for g in self._groups:
             g.env.set_task(np.stack([pairs[w].row for w in g.worlds]))
-            g.env.needs_reset[:] = True
+            g.env.end_episodes()
         self.pairs = pairs
 
     def _make_spaces(self) -> None:
@@ -255,8 +255,9 @@ class MultiTaskEnv:
                 Tasks with no active world are not stepped at all (their
                 entries keep their last values). Inactive worlds of a stepped
                 task are carried along (the batch steps all its worlds) even if
-                their episode ended; their entries are not meaningful. Without
-                ``active``, stepping a world whose episode ended raises.
+                their episode ended, as :meth:`BatchEnv.step` describes; their
+                entries are not meaningful. Without ``active``, stepping a
+                world whose episode ended raises.
 
         Returns:
             obs (W, 39), reward (W,), terminated (W,), truncated (W,), and an
@@ -275,31 +276,32 @@ class MultiTaskEnv:
                 f"actions of worlds {np.flatnonzero(bad)[:10].tolist()} contain NaN or inf; "
                 "nothing was stepped"
             )
-        if active is None:
-            ended = self.needs_reset
-            if ended.any():
+        ended = self.needs_reset
+        if active is not None:
+            active = np.asarray(active)
+            if active.dtype != bool or active.shape != (self.num_worlds,):
                 raise ValueError(
-                    f"worlds {np.flatnonzero(ended)[:10].tolist()} have no running episode: "
-                    "call reset(ids=...) on them first"
+                    f"active must be a bool mask of shape ({self.num_worlds},) (one flag per "
+                    f"world), got {active.dtype} of shape {active.shape}: pass e.g. "
+                    f"np.ones({self.num_worlds}, dtype=bool)"
                 )
-        else:
-            active = np.asarray(active, dtype=bool)
-            if active.shape != (self.num_worlds,):
-                raise ValueError(f"active must have shape ({self.num_worlds},), got {active.shape}")
+            ended &= active
+        if ended.any():
+            # checked here, not by each task's env, so that nothing is stepped then
+            raise ValueError(
+                f"worlds {np.flatnonzero(ended)[:10].tolist()} have no running episode: "
+                "call reset(ids=...) on them first"
+            )
         w = self.num_worlds
         reward = np.zeros(w)
         terminated = np.zeros(w, dtype=bool)
         truncated = np.zeros(w, dtype=bool)
         infos: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
         for g in self._groups:
-            if active is not None:
-                mine = active[g.worlds]
-                if not mine.any():
-                    continue
-                # carried along: BatchEnv steps all its worlds, so worlds whose
-                # episode is over step too and their results are dropped
-                g.env.needs_reset[~mine] = False
-            obs, r, te, tr, info = g.env.step(a[g.worlds])
+            mine = None if active is None else active[g.worlds]
+            if mine is not None and not mine.any():
+                continue
+            obs, r, te, tr, info = g.env.step(a[g.worlds], active=mine)
             self._obs[g.worlds] = obs
             reward[g.worlds] = r
             terminated[g.worlds] = te

@@ -228,22 +228,33 @@ class BatchEnv:
                                f"{self.params[ids][sim.unstable()[ids]].tolist()}")
 
     # ------------------------------------------------------------ step
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+    def step(self, actions: np.ndarray, active: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Apply one action per world and advance all worlds by one control step (12.5 ms).
 
         Args:
             actions: (N, 4). xyz displacement of the hand target (1 cm per step at
                 1.0) and grip (+1 closes, -1 opens). Values outside [-1, 1] are
                 clipped.
+            active: optional (N,) bool mask of the worlds whose results are
+                wanted. Only active worlds need a running episode. Inactive
+                worlds are carried along by the batched physics call (their
+                state advances) but this step does not count in their episode:
+                their ``elapsed`` and ``needs_reset`` stay as they were, they
+                report ``terminated = truncated = False``, and their
+                observation, reward and info entries are not meaningful. An
+                inactive world whose episode ended still needs a reset before
+                it is stepped without a mask or as an active world.
 
         Returns:
             obs (N, 39), reward (N,), terminated (N,), truncated (N,), info of (N,) arrays.
 
         Raises:
-            ValueError: wrong shape, NaN or inf in ``actions``, or a world whose
-                episode ended and was not reset. Nothing is stepped then.
+            ValueError: wrong shape, NaN or inf in ``actions``, a malformed
+                ``active`` mask, or an (active) world whose episode ended and
+                was not reset. Nothing is stepped then.
         """
-        a = self._check_actions(actions)
+        a, active = self._check_step(actions, active)
         sim = self.sim
         target = sim.mocap_pos[:, self._hand_mocap] + scene_lib.ACTION_SCALE * a[:, :3]
         sim.mocap_pos[:, self._hand_mocap] = np.clip(target, self._ws_low, self._ws_high)
@@ -254,28 +265,52 @@ class BatchEnv:
         obs = self._assemble(frame)
         self._prev_frame = frame
         ev = self.task.evaluate(sim, self.goal)
-        self.elapsed += 1
         unstable = sim.unstable()
-        truncated = (self.elapsed >= self.max_episode_steps) | unstable
-        terminated = ev.success & self.terminate_on_success
+        if active is None:
+            self.elapsed += 1
+            truncated = (self.elapsed >= self.max_episode_steps) | unstable
+            terminated = ev.success & self.terminate_on_success
+        else:
+            # an inactive world's episode does not advance, so that nothing a
+            # carried-along step does to it can end it or make a later step raise
+            self.elapsed += active
+            truncated = ((self.elapsed >= self.max_episode_steps) | unstable) & active
+            terminated = ev.success & self.terminate_on_success & active
         self.needs_reset |= terminated | truncated
         info = {"success": ev.success, **ev.info, "physics_warning": unstable}
         info.update({f"reward_{k}": v for k, v in ev.terms.items()})
         return obs, ev.reward, terminated, truncated, info
 
-    def _check_actions(self, actions: Any) -> np.ndarray:
+    def end_episodes(self, ids: Any = None) -> None:
+        """End the episodes of worlds ``ids`` (all if None): they must be reset before they step.
+
+        For owners that change what a world runs (e.g. a new task layout), so
+        that stepping it before the reset that applies the change raises.
+        """
+        self.needs_reset[self._ids(ids)] = True
+
+    def _check_step(self, actions: Any, active: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        n = self.num_worlds
         a = np.asarray(actions, dtype=np.float64)
-        if a.shape != (self.num_worlds, 4):
-            raise ValueError(f"actions must have shape ({self.num_worlds}, 4) (one 4-d action per world), "
+        if a.shape != (n, 4):
+            raise ValueError(f"actions must have shape ({n}, 4) (one 4-d action per world), "
                              f"got {a.shape}")
         finite = np.isfinite(a).all(axis=1)
         if not finite.all():
             raise ValueError(f"actions of worlds {np.flatnonzero(~finite)[:10].tolist()} contain NaN or inf; "
                              "nothing was stepped")
-        if self.needs_reset.any():
-            raise ValueError(f"worlds {np.flatnonzero(self.needs_reset)[:10].tolist()} have no running episode: "
+        ended = self.needs_reset
+        if active is not None:
+            active = np.asarray(active)
+            if active.dtype != bool or active.shape != (n,):
+                raise ValueError(f"active must be a bool mask of shape ({n},) (one flag per world), "
+                                 f"got {active.dtype} of shape {active.shape}: pass e.g. "
+                                 f"np.ones({n}, dtype=bool)")
+            ended = ended & active
+        if ended.any():
+            raise ValueError(f"worlds {np.flatnonzero(ended)[:10].tolist()} have no running episode: "
                              "call reset(ids=...) on them first")
-        return np.clip(a, -1.0, 1.0)
+        return np.clip(a, -1.0, 1.0), active
 
     # ------------------------------------------------------------ observation
     def _frame(self) -> np.ndarray:

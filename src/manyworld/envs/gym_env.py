@@ -132,16 +132,15 @@ class ManyWorldVectorEnv(VectorEnv):
         actions = np.asarray(actions, dtype=np.float64)
         if self.autoreset_mode == AutoresetMode.NEXT_STEP and self._pending_reset.any():
             done = self._pending_reset.copy()
-            # worlds that just restart are not stepped: hold them in place
-            env.needs_reset[done] = False
+            # worlds that just restart are carried along by the batched step
+            # (held in place) and restarted right after it
             actions = np.where(done[:, None], 0.0, actions)
-            obs, reward, terminated, truncated, info = env.step(actions)
+            obs, reward, terminated, truncated, info = env.step(actions, active=~done)
             reset_obs, _ = env.reset(ids=done)
             obs[done] = reset_obs[done]
             reward[done] = 0.0
             terminated[done] = False
             truncated[done] = False
-            env.needs_reset[done] = False
         else:
             obs, reward, terminated, truncated, info = env.step(actions)
         finished = terminated | truncated
