@@ -1,6 +1,8 @@
 """``manyworld train``: every config field is a flag, documented from its dataclass field.
 
-Examples::
+The flags are those of the chosen algorithm: ``manyworld train --algo NAME --help``
+lists its config fields with the preset's defaults and their sources, after the
+run fields every algorithm shares. Examples::
 
     manyworld train --algo sac --task reach --steps 300000 --seed 0
     manyworld train --algo mtmhsac --benchmark MT10 --steps 2000000 --worlds-per-task 4
@@ -16,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_SET_BY_TRAINER = {"num_tasks", "obs_dim", "action_dim"}
+from manyworld.train.config import SET_BY_TRAINER
 
 
 def _fields(cls: type) -> list[dataclasses.Field]:
-    return [f for f in dataclasses.fields(cls) if f.name not in _SET_BY_TRAINER]
+    return [f for f in dataclasses.fields(cls) if f.name not in SET_BY_TRAINER]
 
 
 def _flag(name: str) -> str:
@@ -36,32 +38,46 @@ def _add_fields(group: Any, cls: type, defaults: Any) -> None:
                 _flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_
             )
         elif isinstance(default, tuple):
+            kind = type(default[0]) if default else int
             group.add_argument(
-                _flag(f.name), type=int, nargs="+", default=None, metavar="N", help=help_
+                _flag(f.name), type=kind, nargs="+", default=None, metavar="N", help=help_
             )
         else:
             group.add_argument(_flag(f.name), type=type(default), default=None, help=help_)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from manyworld.agents.sac import SACConfig
-    from manyworld.train.loop import ALGOS, RunConfig
+def _which_algo(argv: list[str]) -> str:
+    """The algorithm the flags belong to: ``--algo``, the resumed run's, or sac."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--algo")
+    pre.add_argument("--resume", type=Path)
+    known, _ = pre.parse_known_args(argv)
+    if known.resume is not None and known.algo is None:
+        from manyworld.train.harness import read_run_config
 
+        return read_run_config(known.resume)[0]
+    return known.algo or "sac"
+
+
+def build_parser(algo: str = "sac") -> argparse.ArgumentParser:
+    """The parser of ``manyworld train`` with the flags of ``algo``'s config."""
+    from manyworld.train.harness import RunConfig
+    from manyworld.train.registry import algo_names, get_algo
+
+    spec = get_algo(algo)
+    listing = "; ".join(f"{n}: {get_algo(n).summary}" for n in algo_names())
     p = argparse.ArgumentParser(
         prog="manyworld train",
-        description="Train SAC (one task), MT-SAC or MT-MH-SAC (a multi-task benchmark) and keep a "
-        "run directory (config, metrics, checkpoints, evaluations). [Brackets] name the source of "
-        "a default (shared/reference/algorithms-and-results.md). Per-algorithm presets change "
-        "some defaults shown below: sac uses hidden 128 128 with layer norm, batch 256, reward scale "
-        "0.1, 8 worlds per task, 4 updates per step and 2000 learning-starts (measured, "
-        "docs/learning.md); "
-        "mtsac/mtmhsac use batch 1280 (128 per task).",
+        description=f"Train an algorithm on a benchmark and keep a run directory (config, metrics, "
+        f"checkpoints, evaluations). Algorithms: {listing}. The flags below are {algo}'s "
+        f"(`--algo NAME --help` shows another's); defaults are its preset, and [brackets] name "
+        "the source of a default.",
     )
-    p.add_argument("--algo", choices=sorted(ALGOS), default="sac", help="algorithm (default: sac)")
-    p.add_argument("--task", help="sac: the task (trains on the MT1(<task>) benchmark)")
+    p.add_argument("--algo", choices=algo_names(), help="algorithm (default: sac)")
+    p.add_argument("--task", help="one task: trains on the MT1(<task>) benchmark")
     p.add_argument(
         "--benchmark",
-        help="MT benchmark (MT10, MT50, MT1(reach), ...); mtsac/mtmhsac default to MT10",
+        help="MT benchmark (MT10, MT50, MT1(reach), ...); multi-task algorithms default to MT10",
     )
     p.add_argument(
         "--run-dir", type=Path, help="run directory (default: runs/<algo>-<task>-s<seed>)"
@@ -74,10 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps may extend it)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    run_defaults = RunConfig().replace(**spec.run)
+    _add_fields(p.add_argument_group("run (all algorithms)"), RunConfig, run_defaults)
     _add_fields(
-        p.add_argument_group("run (collection, logging, checkpoints)"), RunConfig, RunConfig()
+        p.add_argument_group(f"agent ({algo}: {type(spec.config).__name__})"),
+        spec.config_cls,
+        spec.config,
     )
-    _add_fields(p.add_argument_group("agent (SAC / MT-SAC / MT-MH-SAC)"), SACConfig, SACConfig())
     return p
 
 
@@ -91,26 +110,30 @@ def _overrides(args: argparse.Namespace, cls: type) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from manyworld.agents.sac import SACConfig
-    from manyworld.train.loop import RunConfig, get_algo, read_run_config, train
+    """Parse ``manyworld train`` flags and run (or resume) training; 0 on success."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from manyworld.train.harness import RESUME_MUTABLE, RunConfig, read_run_config, train
+    from manyworld.train.registry import get_algo
 
-    agent_over, run_over = _overrides(args, SACConfig), _overrides(args, RunConfig)
+    algo = _which_algo(argv)
+    spec = get_algo(algo)
+    args = build_parser(algo).parse_args(argv)
+    agent_over, run_over = _overrides(args, spec.config_cls), _overrides(args, RunConfig)
     stream = None if args.quiet else sys.stderr
     if args.resume is not None:
         algo, bench, cfg, run = read_run_config(args.resume)
-        allowed = {"steps", "log_interval", "eval_interval", "eval_variations",
-                   "checkpoint_interval", "keep_checkpoints", "num_threads"}  # fmt: skip
-        fixed = sorted(set(agent_over) | (set(run_over) - allowed))
+        if args.algo not in (None, algo):
+            raise ValueError(f"{args.resume} is a {algo} run; --algo {args.algo} cannot resume it")
+        fixed = sorted((set(agent_over) - spec.resume_mutable) | (set(run_over) - RESUME_MUTABLE))
         if fixed or args.task or args.benchmark:
             raise ValueError(
                 f"--resume continues a run with its own config; cannot change {fixed or 'the task'}"
             )
+        cfg = dataclasses.replace(cfg, **agent_over)
         run = run.replace(**run_over)
         train(algo, bench, cfg, run, args.resume, resume=True, progress=stream)
         print(f"run directory: {args.resume}")
         return 0
-    spec = get_algo(args.algo)
     if args.task and args.benchmark:
         raise ValueError("give --task or --benchmark, not both")
     if args.task:
@@ -120,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     elif spec.multitask:
         bench = "MT10"
     else:
-        raise ValueError(f"--algo {args.algo} needs --task (e.g. --task reach) or --benchmark")
-    cfg = spec.config.replace(**agent_over)
+        raise ValueError(f"--algo {algo} needs --task (e.g. --task reach) or --benchmark")
+    cfg = dataclasses.replace(spec.config, **agent_over)
     run = RunConfig().replace(**{**spec.run, **run_over})
     name = args.task or bench.replace("(", "-").replace(")", "")
-    run_dir = args.run_dir or Path("runs") / f"{args.algo}-{name}-s{run.seed}"
-    train(args.algo, bench, cfg, run, run_dir, progress=stream)
+    run_dir = args.run_dir or Path("runs") / f"{algo}-{name}-s{run.seed}"
+    train(algo, bench, cfg, run, run_dir, progress=stream)
     print(f"run directory: {run_dir}")
     print(f"evaluate: manyworld eval --agent {run_dir} --benchmark '{bench}'")
     return 0
