@@ -5,8 +5,16 @@
   and with ``multi_head=True`` MT-MH-SAC (one output head per task).
 - :mod:`manyworld.agents.mtsac`, :mod:`manyworld.agents.mtmhsac`: the
   multi-task configurations with their published defaults.
+- :mod:`manyworld.agents.ppo`, :mod:`manyworld.agents.trpo`: PPO and TRPO, on the
+  shared on-policy parts of :mod:`manyworld.agents.onpolicy` (networks, GAE,
+  observation statistics, batched-rollout trainer);
+  :mod:`manyworld.agents.mtppo`, :mod:`manyworld.agents.mttrpo`: their
+  multi-task presets.
+
+Each module registers its algorithms with :func:`manyworld.train.registry.register`
+on import; importing this package registers them all.
 
 Needs the ``learn`` extra: ``pip install -e '.[learn]'``.
 """
 
-ALGOS = ("sac", "mtsac", "mtmhsac")
+from manyworld.agents import mtmhsac, mtppo, mtsac, mttrpo, ppo, sac, teppo, trpo  # noqa: F401  (registration)
