@@ -17,9 +17,11 @@ have them); the config must be hashable, as it is a static jit argument.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -29,6 +31,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from manyworld.train.checkpoint import flatten, unflatten
+from manyworld.train.config import (
+    check_fraction,
+    check_positive_float,
+    check_positive_int,
+    option,
+)
 
 ACTIVATIONS = {"tanh": nn.tanh, "relu": nn.relu}
 
@@ -68,6 +76,54 @@ def check_policy_fields(cfg: Any) -> None:
     if isinstance(cfg.obs_dim, bool) or not isinstance(cfg.obs_dim, int) or cfg.obs_dim < 0:
         raise ValueError(f"obs_dim must be an integer >= 0 (0: unset), got {cfg.obs_dim!r}")
 
+
+
+# ------------------------------------------------------------------ CONFIG
+@dataclass(frozen=True)
+class OnPolicyConfig:
+    """Fields every on-policy config shares: networks, discount, normalisation and rollouts.
+
+    :class:`~manyworld.agents.ppo.PPOConfig` and :class:`~manyworld.agents.trpo.TRPOConfig`
+    add their update's fields (and their own GAE lambda) to these.
+    """
+
+    hidden: tuple[int, ...] = option(
+        (512, 512), "policy hidden widths; () is a linear policy [Meta-World paper App. D: 512 x 2]"
+    )
+    value_hidden: tuple[int, ...] = option(
+        (512, 512), "value-function hidden widths [Meta-World paper App. D: 512 x 2]"
+    )
+    activation: str = option("tanh", "hidden activation, tanh or relu [Meta-World paper App. D]")
+    gamma: float = option(0.99, "discount [Meta-World+; the paper does not list it]")
+    normalize_advantages: bool = option(
+        True,
+        "normalise advantages (PPO: per minibatch; TRPO: over the batch) "
+        "[Huang et al. 2022, detail 7]",
+    )
+    normalize_obs: bool = option(
+        True, "normalise observations with running statistics [Huang et al. 2022, cont. detail 3]"
+    )
+    reward_scale: float = option(1.0, "rewards are multiplied by this before GAE [no scaling]")
+    init_log_std: float = option(0.0, "initial policy log-std (std 1) [Huang et al. 2022]")
+    log_std_min: float = option(-5.0, "lower clip of the policy log-std")
+    log_std_max: float = option(
+        2.0, "upper clip of the policy log-std [as MT-SAC's, Meta-World paper: std <= e^2]"
+    )
+    rollout_steps: int = option(
+        500, "env steps per world per iteration: one 500-step episode per world"
+    )
+    num_tasks: int = option(1, "K: tasks sharing the networks (1: one task); set by the trainer")
+    obs_dim: int = option(0, "observation size incl. one-hot (0: unset); set by the trainer")
+    action_dim: int = option(4, "action size (Meta-World: 4); set by the trainer")
+
+    def __post_init__(self) -> None:
+        check_policy_fields(self)
+        check_positive_float(self, "reward_scale")
+        check_fraction(self, "gamma")
+        check_positive_int(self, "rollout_steps", "num_tasks", "action_dim")
+
+    def replace(self, **kw: Any) -> Any:
+        return dataclasses.replace(self, **kw)
 
 # ------------------------------------------------------------------ NETWORKS
 def _trunk(x: jax.Array, hidden: Sequence[int], activation: str) -> jax.Array:

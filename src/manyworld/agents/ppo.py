@@ -31,10 +31,10 @@ import optax
 
 from manyworld.agents.onpolicy import (
     ObsStats,
+    OnPolicyConfig,
     OnPolicyTrainer,
     act_deterministic,
     check_non_negative,
-    check_policy_fields,
     gaussian_entropy,
     gaussian_log_prob,
     init_obs_stats,
@@ -69,22 +69,14 @@ __all__ = [
 
 # ------------------------------------------------------------------ CONFIG
 @dataclass(frozen=True)
-class PPOConfig:
+class PPOConfig(OnPolicyConfig):
     """Hyperparameters of PPO / MT-PPO (sizes of everything are config, not code)."""
 
-    hidden: tuple[int, ...] = option(
-        (512, 512), "policy hidden widths; () is a linear policy [Meta-World paper App. D: 512 x 2]"
-    )
-    value_hidden: tuple[int, ...] = option(
-        (512, 512), "value-function hidden widths [Meta-World paper App. D: 512 x 2]"
-    )
-    activation: str = option("tanh", "hidden activation, tanh or relu [Meta-World paper App. D]")
     lr: float = option(5e-4, "Adam learning rate of policy and value [Meta-World paper App. D]")
     adam_eps: float = option(1e-5, "Adam epsilon [Meta-World+ rainx0r/metaworld-algorithms]")
     max_grad_norm: float = option(
         1.0, "global gradient-norm clip over policy and value, 0 for none [Meta-World+]"
     )
-    gamma: float = option(0.99, "discount [Meta-World+; the paper does not list it]")
     gae_lambda: float = option(0.97, "GAE lambda [Meta-World paper App. D]")
     clip: float = option(0.2, "PPO ratio clip epsilon [Meta-World paper App. D]")
     value_clip: float = option(
@@ -100,32 +92,13 @@ class PPOConfig:
         "minibatches per epoch; N % minibatches samples of each permutation are dropped "
         "[Meta-World+: 32 minibatches]",
     )
-    normalize_advantages: bool = option(
-        True, "normalise advantages per minibatch [Huang et al. 2022, detail 7]"
-    )
-    normalize_obs: bool = option(
-        True, "normalise observations with running statistics [Huang et al. 2022, cont. detail 3]"
-    )
-    reward_scale: float = option(1.0, "rewards are multiplied by this before GAE [no scaling]")
-    init_log_std: float = option(0.0, "initial policy log-std (std 1) [Huang et al. 2022]")
-    log_std_min: float = option(-5.0, "lower clip of the policy log-std")
-    log_std_max: float = option(
-        2.0, "upper clip of the policy log-std [as MT-SAC's, Meta-World paper: std <= e^2]"
-    )
-    rollout_steps: int = option(
-        500, "env steps per world per iteration: one 500-step episode per world"
-    )
-    num_tasks: int = option(1, "K: tasks sharing the networks (1: plain PPO); set by the trainer")
-    obs_dim: int = option(0, "observation size incl. one-hot (0: unset); set by the trainer")
-    action_dim: int = option(4, "action size (Meta-World: 4); set by the trainer")
 
     def __post_init__(self) -> None:
-        check_policy_fields(self)
-        check_positive_float(self, "lr", "adam_eps", "clip", "reward_scale")
+        super().__post_init__()
+        check_positive_float(self, "lr", "adam_eps", "clip")
         check_non_negative(self, "max_grad_norm", "value_clip", "entropy_coef", "value_coef")
-        check_fraction(self, "gamma", "gae_lambda")
-        check_positive_int(self, "epochs", "minibatches", "rollout_steps", "num_tasks",
-                           "action_dim")  # fmt: skip
+        check_fraction(self, "gae_lambda")
+        check_positive_int(self, "epochs", "minibatches")
 
     def replace(self, **kw: Any) -> PPOConfig:
         return dataclasses.replace(self, **kw)
@@ -251,9 +224,14 @@ def make_trainer(cfg: PPOConfig, run: Any, env: Any, seed: int) -> OnPolicyTrain
     return OnPolicyTrainer(cfg, run, env, seed, init_state=init_state, update=update)
 
 
-#: Single-task PPO preset (measured here, docs/learning.md).
-PPO_FAST = PPOConfig()
-PPO_FAST_RUN = {"worlds_per_task": 32}
+#: Single-task PPO preset, measured here (docs/learning.md): 16 worlds x 500 steps = 8k
+#: transitions per iteration, (128, 128) networks, 8 epochs x 16 minibatches, rewards x 0.1
+#: (returns near 0-100, so the value loss does not swamp the policy gradient under the shared
+#: gradient-norm clip). On reach it reaches 1.0 evaluation success at 80k env steps.
+PPO_FAST = PPOConfig(
+    hidden=(128, 128), value_hidden=(128, 128), epochs=8, minibatches=16, reward_scale=0.1
+)
+PPO_FAST_RUN = {"worlds_per_task": 16}
 
 register(
     AlgoSpec(

@@ -35,10 +35,10 @@ from jax.flatten_util import ravel_pytree
 
 from manyworld.agents.onpolicy import (
     ObsStats,
+    OnPolicyConfig,
     OnPolicyTrainer,
     act_deterministic,
     check_non_negative,
-    check_policy_fields,
     gaussian_entropy,
     gaussian_kl,
     gaussian_log_prob,
@@ -76,16 +76,9 @@ __all__ = [
 
 # ------------------------------------------------------------------ CONFIG
 @dataclass(frozen=True)
-class TRPOConfig:
+class TRPOConfig(OnPolicyConfig):
     """Hyperparameters of TRPO / MT-TRPO (sizes of everything are config, not code)."""
 
-    hidden: tuple[int, ...] = option(
-        (512, 512), "policy hidden widths; () is a linear policy [Meta-World paper App. D: 512 x 2]"
-    )
-    value_hidden: tuple[int, ...] = option(
-        (512, 512), "value-function hidden widths [Meta-World paper App. D: 512 x 2]"
-    )
-    activation: str = option("tanh", "hidden activation, tanh or relu [Meta-World paper App. D]")
     max_kl: float = option(
         0.01, "trust region: mean KL(old || new) bound [Meta-World paper App. D]"
     )
@@ -109,37 +102,17 @@ class TRPOConfig:
     value_minibatches: int = option(
         32, "value minibatches per epoch; N % value_minibatches samples are dropped per epoch"
     )
-    gamma: float = option(0.99, "discount [Meta-World+; the paper does not list it]")
     gae_lambda: float = option(0.95, "GAE lambda [Meta-World paper App. D: MT-TRPO lambda 0.95]")
-    normalize_advantages: bool = option(
-        True, "normalise advantages over the whole batch [Huang et al. 2022, detail 7]"
-    )
-    normalize_obs: bool = option(
-        True, "normalise observations with running statistics [Huang et al. 2022, cont. detail 3]"
-    )
-    reward_scale: float = option(1.0, "rewards are multiplied by this before GAE [no scaling]")
-    init_log_std: float = option(0.0, "initial policy log-std (std 1) [Huang et al. 2022]")
-    log_std_min: float = option(-5.0, "lower clip of the policy log-std")
-    log_std_max: float = option(
-        2.0, "upper clip of the policy log-std [as MT-SAC's, Meta-World paper: std <= e^2]"
-    )
-    rollout_steps: int = option(
-        500, "env steps per world per iteration: one 500-step episode per world"
-    )
-    num_tasks: int = option(1, "K: tasks sharing the networks (1: plain TRPO); set by the trainer")
-    obs_dim: int = option(0, "observation size incl. one-hot (0: unset); set by the trainer")
-    action_dim: int = option(4, "action size (Meta-World: 4); set by the trainer")
 
     def __post_init__(self) -> None:
-        check_policy_fields(self)
-        check_positive_float(self, "max_kl", "value_lr", "adam_eps", "reward_scale")
+        super().__post_init__()
+        check_positive_float(self, "max_kl", "value_lr", "adam_eps")
         check_non_negative(self, "cg_damping", "entropy_coef", "max_grad_norm")
-        check_fraction(self, "gamma", "gae_lambda")
+        check_fraction(self, "gae_lambda")
         if not 0.0 < self.backtrack_ratio < 1.0:
             raise ValueError(f"backtrack_ratio must be in (0, 1), got {self.backtrack_ratio!r}")
         check_positive_int(self, "cg_iters", "backtrack_steps", "value_epochs",
-                           "value_minibatches", "rollout_steps", "num_tasks",
-                           "action_dim")  # fmt: skip
+                           "value_minibatches")  # fmt: skip
 
     def replace(self, **kw: Any) -> TRPOConfig:
         return dataclasses.replace(self, **kw)

@@ -1,6 +1,6 @@
 """Learning curves and summaries of training runs (``manyworld curves``).
 
-Reads run directories written by :func:`manyworld.train.loop.train` (``config.json``,
+Reads run directories written by :func:`manyworld.train.harness.train` (``config.json``,
 ``metrics.jsonl``, ``evals/step_<N>.json``) and produces:
 
 - a summary per run and per group of seeds (same algorithm and benchmark): final
@@ -87,10 +87,11 @@ def read_run(run_dir: str | Path) -> RunCurves:
         )
     config = json.loads(config_path.read_text())
     # what makes runs comparable: every setting that changes learning or what is reported
-    run_fields = {k: v for k, v in config["run"].items() if k not in _NOT_IN_CONFIG_ID}
-    config_id = hashlib.sha256(
-        json.dumps([config["agent"], run_fields], sort_keys=True).encode()
-    ).hexdigest()[:8]
+    # one flat dict of settings, so that a field's moving between the agent and run blocks
+    # (SAC's replay settings did when the harness was split out) keeps groups together
+    settings = {k: v for k, v in {**config["agent"], **config["run"]}.items()
+                if k not in _NOT_IN_CONFIG_ID}  # fmt: skip
+    config_id = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
     rows = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
     evals = []
     for path in sorted((run_dir / "evals").glob("step_*.json")):
@@ -120,7 +121,7 @@ def read_run(run_dir: str | Path) -> RunCurves:
         task_success={t: np.array([e[2].get(t, np.nan) for e in evals]) for t in tasks},
         eval_split=evals[0][3] if evals else "train",
         config_id=config_id,
-        settings={**config["agent"], **run_fields},
+        settings=settings,
     )
 
 
