@@ -10,6 +10,8 @@
   observation statistics, batched-rollout trainer);
   :mod:`manyworld.agents.mtppo`, :mod:`manyworld.agents.mttrpo`: their
   multi-task presets.
+- :mod:`manyworld.agents.teppo`: TE-PPO, PPO with a learned task-embedding space
+  (task encoder, inference network, mutual-information reward).
 
 Each module registers its algorithms with :func:`manyworld.train.registry.register`
 on import; importing this package registers them all.

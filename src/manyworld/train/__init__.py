@@ -1,4 +1,5 @@
-"""Training infrastructure shared by every algorithm: run loop, replay buffer, checkpoints.
+"""Training infrastructure shared by every algorithm: the harness (run management), the
+algorithm registry, typed configs, the replay buffer and checkpoints (docs/harness.md).
 
 Needs the ``learn`` extra (``pip install -e '.[learn]'``).
 """
