@@ -65,13 +65,14 @@ def build_parser(algo: str = "sac") -> argparse.ArgumentParser:
     from manyworld.train.registry import algo_names, get_algo
 
     spec = get_algo(algo)
-    listing = "; ".join(f"{n}: {get_algo(n).summary}" for n in algo_names())
+    listing = "\n".join(f"  {n:<9} {get_algo(n).summary}" for n in algo_names())
     p = argparse.ArgumentParser(
         prog="manyworld train",
-        description=f"Train an algorithm on a benchmark and keep a run directory (config, metrics, "
-        f"checkpoints, evaluations). Algorithms: {listing}. The flags below are {algo}'s "
-        f"(`--algo NAME --help` shows another's); defaults are its preset, and [brackets] name "
-        "the source of a default.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train an algorithm on a benchmark and keep a run directory (config, "
+        "metrics,\ncheckpoints, evaluations).\n\nalgorithms:\n"
+        f"{listing}\n\nThe flags below are {algo}'s (`--algo NAME --help` shows another's); "
+        "defaults are its\npreset, and [brackets] name the source of a default.",
     )
     p.add_argument("--algo", choices=algo_names(), help="algorithm (default: sac)")
     p.add_argument("--task", help="one task: trains on the MT1(<task>) benchmark")
