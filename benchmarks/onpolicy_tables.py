@@ -93,11 +93,11 @@ def summarise(label: str, runs: list[dict]) -> dict:
 def markdown(groups: list[dict]) -> str:
     """One row per group: seeds, final success per seed, IQM [CI], budget, 0.9 crossing, paper."""
     head = ("| setting | seeds | final success per seed | mean [95% CI] | IQM [95% CI] | env steps "
-            "| wall-clock (min) | first eval >= 0.9: env steps / min | published |")
+            "| wall-clock (min) | first eval >= 0.9: env steps at min | published |")
     out = [head, "|---" * 9 + "|"]
     for g in groups:
-        cross = " / ".join(
-            "-" if c is None else f"{c['env_steps'] / 1e6:.2f}M / "
+        cross = "; ".join(
+            "not reached" if c is None else f"{c['env_steps'] / 1e6:.2f}M at "
             + ("?" if c["wall_s"] is None else f"{c['wall_s'] / 60:.1f}")
             for c in g["to_0.9"]
         )

@@ -8,6 +8,9 @@
 #   bash benchmarks/run_onpolicy.sh mt10 SEED      # MT-PPO on MT10, the 2-hour budget (44M steps)
 #   bash benchmarks/run_onpolicy.sh mt10-others SEED BUDGET  # MT-TRPO and TE-PPO on MT10 for
 #                                            # BUDGET env steps each (one after the other)
+#   bash benchmarks/run_onpolicy.sh probes   # lower exploration noise (entropy 1e-3, initial
+#                                            # std 0.6): push 3M and MT-PPO on MT10 10M, seed 0
+#   bash benchmarks/run_onpolicy.sh sac      # the sac preset on the four easy tasks, seed 0
 #   bash benchmarks/run_onpolicy.sh speed    # where an MT-PPO iteration's time goes
 #   bash benchmarks/run_onpolicy.sh report   # summaries, plots and IQM tables
 #
@@ -15,16 +18,17 @@
 # to $RUNS (default runs/onpolicy). Needs `pip install -e '.[learn,plot]'`.
 set -euo pipefail
 RUNS=${RUNS:-runs/onpolicy}
+mkdir -p benchmarks/results/learning/onpolicy
 OUT=benchmarks/results/learning
 CORE=${CORE:-0}
 mkdir -p "$RUNS"
 
 # the ppo preset, evaluated on the 50 held-out (test) variations of the task
 PPO="manyworld train --algo ppo --eval-split test --num-threads 1 --quiet"
-declare -A STEPS=([reach]=1000000 [drawer-close]=1000000 [window-open]=2000000
-                  [button-press-topdown]=2000000 [push]=6000000)
-declare -A EVAL=([reach]=80000 [drawer-close]=80000 [window-open]=160000
-                 [button-press-topdown]=160000 [push]=400000)
+declare -A STEPS=([reach]=400000 [drawer-close]=400000 [window-open]=800000
+                  [button-press-topdown]=1000000 [push]=3000000)
+declare -A EVAL=([reach]=80000 [drawer-close]=80000 [window-open]=80000
+                 [button-press-topdown]=80000 [push]=200000)
 # MT-PPO on MT10: 20 worlds per task x 500 steps = 100k transitions per iteration (the
 # paper's MT10 batch), (256, 256) tanh networks, 8 epochs x 32 minibatches, rewards x 0.1
 MT10="--benchmark MT10 --worlds-per-task 20 --rollout-steps 500 --hidden 256 256"
@@ -44,6 +48,20 @@ case "${1:-}" in
     seed=${2:-0}
     taskset -c "$CORE" manyworld train --algo mtppo $MT10 --epochs 8 --minibatches 32 \
       --reward-scale 0.1 --steps 44000000 --seed "$seed" --run-dir "$RUNS/mtppo-mt10-s$seed" ;;
+  probes)
+    taskset -c "$CORE" $PPO --task push --steps 3000000 --log-interval 200000 --eval-interval 200000 \
+      --seed 0 --entropy-coef 0.001 --init-log-std -0.5 --run-dir "$RUNS/ppo-push-ent1e-3-std06-s0"
+    taskset -c "$CORE" manyworld train --algo mtppo $MT10 --eval-interval 2500000 \
+      --entropy-coef 0.001 --init-log-std -0.5 --steps 10000000 --seed 0 \
+      --run-dir "$RUNS/mtppo-mt10-ent1e-3-std06-s0" ;;
+  sac)
+    declare -A SAC_STEPS=([reach]=100000 [drawer-close]=100000 [window-open]=120000
+                          [button-press-topdown]=120000)
+    for task in reach drawer-close window-open button-press-topdown; do
+      taskset -c "$CORE" manyworld train --algo sac --log-interval 10000 --eval-split test \
+        --num-threads 1 --quiet --task $task --steps ${SAC_STEPS[$task]} --eval-interval 10000 \
+        --seed 0 --run-dir "$RUNS/sac-$task-s0"
+    done ;;
   mt10-others)
     seed=${2:-0}; budget=${3:-15000000}
     taskset -c "$CORE" manyworld train --algo mttrpo $MT10 --reward-scale 0.1 --value-minibatches 32 \
@@ -56,10 +74,23 @@ case "${1:-}" in
     taskset -c "$CORE" python benchmarks/onpolicy_speed.py --algo mtppo --benchmark MT10 \
       --worlds-per-task 20 --hidden 256 256 --epochs 8 --out "$OUT/onpolicy_speed.json" ;;
   report)
+    args=()
     for task in reach drawer-close window-open button-press-topdown push; do
-      manyworld curves "$RUNS"/ppo-$task-s? --out "$OUT/ppo_single/$task" || true
+      args+=("PPO, $task=$RUNS/ppo-$task-s?")
     done
-    manyworld curves "$RUNS"/mtppo-mt10-s? --out "$OUT/mtppo_mt10" || true ;;
+    args+=("PPO, push, entropy 1e-3 + std 0.6=$RUNS/ppo-push-ent1e-3-std06-s?")
+    for task in reach drawer-close window-open button-press-topdown; do
+      args+=("SAC preset, $task=$RUNS/sac-$task-s?")
+    done
+    python benchmarks/onpolicy_tables.py "${args[@]}" --out "$OUT/onpolicy/single_task.json" \
+      > "$OUT/onpolicy/single_task.md"
+    python benchmarks/onpolicy_tables.py "MT-PPO, MT10=$RUNS/mtppo-mt10-s?" \
+      "MT-PPO, MT10, entropy 1e-3 + std 0.6=$RUNS/mtppo-mt10-ent1e-3-std06-s?" \
+      "MT-TRPO, MT10=$RUNS/mttrpo-mt10-s?" "TE-PPO, MT10=$RUNS/teppo-mt10-s?" \
+      --out "$OUT/onpolicy/mt10.json" > "$OUT/onpolicy/mt10.md"
+    manyworld curves "$RUNS"/ppo-*-s? --out "$OUT/onpolicy/single_task_curves"
+    manyworld curves "$RUNS"/mtppo-mt10*-s? "$RUNS"/mttrpo-mt10-s? "$RUNS"/teppo-mt10-s? \
+      --out "$OUT/onpolicy/mt10_curves" ;;
   *)
     sed -n 2,16p "$0"; exit 2 ;;
 esac

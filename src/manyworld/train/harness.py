@@ -393,7 +393,7 @@ def train(
             _say(
                 progress,
                 f"[{algo} {bench.name}] {now:,}/{run.steps:,} env steps  "
-                f"{row['env_steps_per_s']:,.0f} steps/s  {row['updates_per_s']:,.0f} updates/s  "
+                f"{row['env_steps_per_s']:,.0f} steps/s  {row['updates_per_s']:,.3g} updates/s  "
                 f"success {succ}{ev}  ETA {fmt_eta(eta)}",
             )
             collector.clear_window()
