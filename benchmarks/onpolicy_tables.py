@@ -113,10 +113,22 @@ def markdown(groups: list[dict]) -> str:
     return "\n".join(out)
 
 
+def per_task_markdown(groups: list[dict]) -> str:
+    """Final success per task (mean over seeds), one column per group."""
+    tasks = sorted({t for g in groups for t in g["per_task_mean"]})
+    out = ["| task | " + " | ".join(g["label"] for g in groups) + " |",
+           "|---" * (len(groups) + 1) + "|"]  # fmt: skip
+    for t in tasks:
+        cells = [f"{g['per_task_mean'][t]:.2f}" if t in g["per_task_mean"] else "-" for g in groups]
+        out.append(f"| {t} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("groups", nargs="+", help="LABEL=GLOB of run directories")
     p.add_argument("--out", help="JSON file for the summaries")
+    p.add_argument("--per-task", action="store_true", help="also a per-task table")
     args = p.parse_args()
     groups = []
     for spec in args.groups:
@@ -126,6 +138,9 @@ def main() -> None:
             raise SystemExit(f"error: no run directories match {pattern!r}")
         groups.append(summarise(label, [read_run(d) for d in dirs]))
     print(markdown(groups))
+    if args.per_task:
+        print()
+        print(per_task_markdown(groups))
     if args.out:
         write_json_atomic(args.out, {"groups": groups})
 

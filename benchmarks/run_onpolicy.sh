@@ -86,7 +86,7 @@ case "${1:-}" in
       > "$OUT/onpolicy/single_task.md"
     python benchmarks/onpolicy_tables.py "MT-PPO, MT10=$RUNS/mtppo-mt10-s?" \
       "MT-PPO, MT10, entropy 1e-3 + std 0.6=$RUNS/mtppo-mt10-ent1e-3-std06-s?" \
-      "MT-TRPO, MT10=$RUNS/mttrpo-mt10-s?" "TE-PPO, MT10=$RUNS/teppo-mt10-s?" \
+      "MT-TRPO, MT10=$RUNS/mttrpo-mt10-s?" "TE-PPO, MT10=$RUNS/teppo-mt10-s?" --per-task \
       --out "$OUT/onpolicy/mt10.json" > "$OUT/onpolicy/mt10.md"
     manyworld curves "$RUNS"/ppo-*-s? --out "$OUT/onpolicy/single_task_curves"
     manyworld curves "$RUNS"/mtppo-mt10*-s? "$RUNS"/mttrpo-mt10-s? "$RUNS"/teppo-mt10-s? \
