@@ -12,6 +12,8 @@
   multi-task presets.
 - :mod:`manyworld.agents.teppo`: TE-PPO, PPO with a learned task-embedding space
   (task encoder, inference network, mutual-information reward).
+- :mod:`manyworld.agents.rl2`: RL², the meta-learner whose GRU memory spans a
+  trial of episodes, trained with PPO on ML benchmarks.
 
 Each module registers its algorithms with :func:`manyworld.train.registry.register`
 on import; importing this package registers them all.
@@ -19,4 +21,14 @@ on import; importing this package registers them all.
 Needs the ``learn`` extra: ``pip install -e '.[learn]'``.
 """
 
-from manyworld.agents import mtmhsac, mtppo, mtsac, mttrpo, ppo, sac, teppo, trpo  # noqa: F401  (registration)
+from manyworld.agents import (  # noqa: F401  (registration)
+    mtmhsac,
+    mtppo,
+    mtsac,
+    mttrpo,
+    ppo,
+    rl2,
+    sac,
+    teppo,
+    trpo,
+)

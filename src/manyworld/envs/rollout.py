@@ -76,7 +76,10 @@ def run_episodes(
     Args:
         env: a ``BatchEnv``, ``MultiTaskEnv`` or wrapped benchmark env, pinned as wanted.
         act: an agent with ``act(obs) -> actions``, or a callable ``obs -> actions``,
-            on the whole (W, ...) batch.
+            on the whole (W, ...) batch. An agent with ``recurrent = True`` is
+            called as ``act(obs, active)`` with the (W,) mask of the worlds
+            whose episode is still running (the others' actions are ignored,
+            and their memory must not advance).
         record: keep the trajectories (for meta-learning adaptation).
         progress: told about finished episodes and simulated steps.
         seed: passed to ``env.reset``.
@@ -101,6 +104,8 @@ def run_episodes(
     if max_steps is not None and (not isinstance(max_steps, (int, np.integer)) or max_steps < 1):
         raise ValueError(f"max_steps must be a positive integer or None, got {max_steps!r}")
     policy = _policy(act)
+    # a recurrent agent keeps a memory per world: it must not advance it for worlds that wait
+    recurrent = bool(getattr(act, "recurrent", False))
     obs, _ = env.reset(seed=seed)
     w = env.num_worlds
     horizon = int(env.max_episode_steps)
@@ -113,7 +118,7 @@ def run_episodes(
     traj = _alloc(w, longest, obs.shape[1]) if record else None
     t = 0
     while active.any():
-        actions = np.asarray(policy(obs), dtype=np.float64)
+        actions = np.asarray(act.act(obs, active) if recurrent else policy(obs), np.float64)
         if actions.shape != (w, 4):
             raise ValueError(
                 f"agent {_label(act)} returned actions of shape {actions.shape}; expected ({w}, 4)"
@@ -255,3 +260,12 @@ class Collector:
         self.obs = after
         return Step(obs, np.asarray(actions), reward, next_obs, terminated, truncated, done, info,
                     ended, episode)
+
+    def set_tasks(self, pairs: Any, seed: int | None = None) -> None:
+        """Lay the worlds out as ``pairs`` (a meta-batch of (task, variation)s) and restart them all.
+
+        Episodes in progress are dropped, not counted as ended: call it between
+        trials, when every episode has just ended. ``seed`` is passed to the reset.
+        """
+        self.env.set_tasks(pairs)
+        self.obs, _ = self.env.reset(seed=seed)

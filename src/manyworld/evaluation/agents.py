@@ -15,6 +15,11 @@ task), and read the goal from the observation (``requires_goal``), so on ML
 benchmarks they are an oracle run with the goal shown, recorded as such.
 
 Optional attributes read for result files: ``name`` (str) and ``config`` (dict).
+Optional attributes read by the harness: ``recurrent = True`` (the agent keeps
+a memory per world; episode loops call ``act(obs, active)`` with the mask of
+the worlds still stepping, see :func:`~manyworld.envs.rollout.run_episodes`)
+and ``rl2_observation = True`` (it reads RL² observations: the ML protocol
+then appends the previous action, reward and done flag).
 """
 
 from __future__ import annotations

@@ -55,6 +55,10 @@ class MLProtocol:
             recorded, so such runs compare only with each other.
         meta_batch_size: pairs evaluated at once (None: all); memory of the
             adaptation rollouts grows with it. Does not change scores.
+        split: ``"test"``: the held-out test tasks (the meta-test score);
+            ``"train"``: the meta-training tasks on their first
+            ``test_variations`` train variations, the same procedure (the
+            meta-train score; its gap to the test score shows overfitting).
     """
 
     horizon: int = MAX_EPISODE_STEPS
@@ -65,8 +69,11 @@ class MLProtocol:
     test_variations: int | None = None
     goal_visible: bool | None = None
     meta_batch_size: int | None = None
+    split: str = "test"
 
     def __post_init__(self) -> None:
+        if self.split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {self.split!r}")
         check_horizon(self.horizon)
         check_positive("adaptation_steps", self.adaptation_steps)
         check_positive("adaptation_episodes", self.adaptation_episodes)
@@ -86,9 +93,9 @@ class MLProtocol:
                 terminate_on_success=self.terminate_on_success,
                 one_hot=False,
                 goal_visible=goal_visible,
-                tasks=bench.test_tasks,
+                tasks=bench.test_tasks if self.split == "test" else bench.train_tasks,
             ),
-            "split": "test",
+            "split": self.split,
             "test_variations": test_variations,
             "adaptation_steps": self.adaptation_steps,
             "adaptation_episodes": self.adaptation_episodes,
@@ -104,7 +111,7 @@ def evaluate_metalearning(
     seed: int = 0,
     env_steps_trained: int | None = None,
     label: str | None = None,
-    rl2_observation: bool = False,
+    rl2_observation: bool | None = None,
     progress: TextIO | None = sys.stderr,
 ) -> dict[str, Any]:
     """Meta-test an agent on an ML benchmark (ML1/10/25/45 or custom).
@@ -117,7 +124,8 @@ def evaluate_metalearning(
         env_steps_trained: the agent's meta-training budget, recorded.
         label: a name for the agent in comparisons.
         rl2_observation: give the agent RL² observations (previous action,
-            reward, done appended), recorded in the agent block.
+            reward, done appended), recorded in the agent block (None: the
+            agent's ``rl2_observation`` attribute, default False).
         progress: stream for the progress line (None: silent).
     """
     bench = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
@@ -129,13 +137,15 @@ def evaluate_metalearning(
             "adapt(rollouts)"
         )
     bench.require_tasks()
+    if rl2_observation is None:
+        rl2_observation = bool(getattr(agent, "rl2_observation", False))
     goal_visible = resolve_goal(bench, protocol.goal_visible, agent)
     k = protocol.test_variations or bench.test_variations
-    pairs = all_pairs(bench, "test", k)
+    pairs = all_pairs(bench, protocol.split, k)
     chunk = protocol.meta_batch_size or len(pairs)
     env = make_env(
         bench,
-        split="test",
+        split=protocol.split,
         seed=seed,
         max_episode_steps=protocol.horizon,
         terminate_on_success=protocol.terminate_on_success,

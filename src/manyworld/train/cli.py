@@ -75,10 +75,13 @@ def build_parser(algo: str = "sac") -> argparse.ArgumentParser:
         "defaults are its\npreset, and [brackets] name the source of a default.",
     )
     p.add_argument("--algo", choices=algo_names(), help="algorithm (default: sac)")
-    p.add_argument("--task", help="one task: trains on the MT1(<task>) benchmark")
+    p.add_argument(
+        "--task", help="one task: trains on MT1(<task>) (meta-learners: ML1(<task>))"
+    )
     p.add_argument(
         "--benchmark",
-        help="MT benchmark (MT10, MT50, MT1(reach), ...); multi-task algorithms default to MT10",
+        help="MT benchmark (MT10, MT50, MT1(reach), ...; multi-task algorithms default to MT10) "
+        "or, for meta-learners, ML benchmark (ML1(reach), ML10, ML45)",
     )
     p.add_argument(
         "--run-dir", type=Path, help="run directory (default: runs/<algo>-<task>-s<seed>)"
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.task and args.benchmark:
         raise ValueError("give --task or --benchmark, not both")
     if args.task:
-        bench = f"MT1({args.task})"
+        bench = f"ML1({args.task})" if spec.meta else f"MT1({args.task})"
     elif args.benchmark:
         bench = args.benchmark
     elif spec.multitask:

@@ -5,7 +5,9 @@ batched env, asks the algorithm's registry entry (:mod:`manyworld.train.registry
 for a :class:`Trainer`, and drives it: it owns the env and its seeding, counts
 env steps and finished episodes, evaluates on schedule through the harness's
 MT protocol, logs, prints progress with an ETA, and checkpoints. It knows
-nothing of any one algorithm. The run directory::
+nothing of any one algorithm. Meta-learners (``AlgoSpec.meta``) train on an ML
+benchmark's train tasks and are evaluated by the ML protocol on its test tasks
+(and, at the end, on its train tasks: ``evals_meta_train/``). The run directory::
 
     RUN_DIR/
       config.json          algo, resolved agent + run config, versions
@@ -64,7 +66,9 @@ class RunConfig:
     )
     log_interval: int = option(5_000, "env steps between metric rows and progress lines")
     eval_interval: int = option(50_000, "env steps between evaluations (0: only at the end)")
-    eval_variations: int = option(50, "variations per task evaluated (harness MT protocol)")
+    eval_variations: int = option(
+        50, "variations per task evaluated (MT protocol; ML: per test task, at most 40)"
+    )
     eval_split: str = option(
         "train",
         "variations evaluated: train (the published MT protocol) or test (50 held-out ones)",
@@ -180,6 +184,13 @@ class TrackedCollector:
             self.episodes += len(s.ended)
         return s
 
+    def set_tasks(self, pairs: Any, seed: int | None = None) -> None:
+        """Meta-training: lay the worlds out as a new meta-batch and restart them (see
+        ``Collector.set_tasks``)."""
+        self._collector.set_tasks(pairs, seed)
+        self.task_ids = np.asarray(self.env.task_ids, np.int32)
+        self.num_worlds = int(self.env.num_worlds)
+
     def clear_window(self) -> None:
         """Start a new log window of episode statistics."""
         self.succ = np.zeros(self.num_tasks)
@@ -225,9 +236,28 @@ def fmt_eta(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
-def _evaluate(policy: Any, bench: Any, run: RunConfig, env_steps: int, run_dir: Path) -> float:
-    from manyworld.evaluation import MTProtocol, evaluate_multitask, write_result
+def _evaluate(
+    policy: Any, bench: Any, run: RunConfig, env_steps: int, run_dir: Path, split: str = "test"
+) -> float:
+    from manyworld.evaluation import (
+        MLProtocol,
+        MTProtocol,
+        evaluate_metalearning,
+        evaluate_multitask,
+        write_result,
+    )
 
+    if bench.kind == "ML":
+        # the meta-test score (held-out tasks); split="train" scores the meta-training tasks
+        protocol = MLProtocol(
+            test_variations=min(run.eval_variations, bench.test_variations), split=split
+        )
+        result = evaluate_metalearning(
+            policy, bench, protocol, seed=run.seed, env_steps_trained=env_steps, progress=None
+        )
+        folder = "evals" if split == "test" else "evals_meta_train"
+        write_result(run_dir / folder / f"step_{env_steps:012d}.json", result)
+        return float(result["aggregate"]["success_rate"])
     result = evaluate_multitask(
         policy,
         bench,
@@ -271,18 +301,26 @@ def train(
     run_dir = Path(run_dir)
     bench = get_benchmark(benchmark)
     bench.require_tasks()
-    if bench.kind != "MT":
-        raise ValueError(
-            f"{algo} trains on multi-task (MT) benchmarks, got {bench.name} ({bench.kind})"
-        )
+    want = "ML" if spec.meta else "MT"
+    if bench.kind != want:
+        kind = "meta-learning (ML)" if spec.meta else "multi-task (MT)"
+        raise ValueError(f"{algo} trains on {kind} benchmarks, got {bench.name} ({bench.kind})")
     cfg = agent_cfg if agent_cfg is not None else spec.config
     if not isinstance(cfg, spec.config_cls):
         raise TypeError(f"{algo} takes a {spec.config_cls.__name__}, got {type(cfg).__name__}")
 
     # ENVIRONMENT
+    layout: dict[str, Any] = {"worlds_per_task": run.worlds_per_task}
+    if spec.meta:  # a meta-batch of (task, variation) pairs over the train tasks
+        if run.worlds_per_task != 1:
+            raise ValueError(
+                f"{algo} lays its worlds out as a meta-batch of (task, variation) pairs: "
+                "set its size with --meta-batch, not --worlds-per-task"
+            )
+        layout = {"num_worlds": cfg.meta_batch, "split": "train"}
     env = make_env(
         bench,
-        worlds_per_task=run.worlds_per_task,
+        **layout,
         seed=run.seed,
         num_threads=run.num_threads,
         **spec.env_options(cfg),
@@ -387,7 +425,7 @@ def train(
                     n = collector.eps[i]
                     row[f"success/{task}"] = float(collector.succ[i] / n) if n else None
             log.write(row)
-            eta = (run.steps - now) / row["env_steps_per_s"] if row["env_steps_per_s"] else math.inf
+            eta = max(run.steps - now, 0) / row["env_steps_per_s"] if row["env_steps_per_s"] else math.inf
             succ = "-" if row["train_success"] is None else f"{row['train_success']:.2f}"
             ev = "" if eval_success is None else f"  eval {eval_success:.2f}"
             _say(
@@ -401,6 +439,9 @@ def train(
             t_log, steps_log, updates_log = t, now, counters["updates"]
         if finished or _crossed(run.checkpoint_interval, before, now):
             checkpoint()
+    if spec.meta and counters["env_steps"] >= run.steps:
+        # the meta-train score of the final policy, beside its meta-test score (the gap)
+        _evaluate(trainer.policy(info), bench, run, counters["env_steps"], run_dir, split="train")
     env.close()
     log.tb.close()
     return trainer.policy(info), trainer, log.rows

@@ -33,6 +33,11 @@ class AlgoSpec:
         run: changes of the run config's defaults in the preset (e.g. worlds per task).
         multitask: trains on multi-task benchmarks by default (MT10); otherwise it
             needs ``--task`` or ``--benchmark``.
+        meta: a meta-learner: it meta-trains on an ML benchmark's train tasks
+            (``--task X`` means ``ML1(X)``; the env holds a meta-batch of the
+            config's ``meta_batch`` (task, variation) pairs, one world each, which
+            the trainer re-draws with ``collector.set_tasks``), its policy is a
+            ``MetaAgent``, and evaluations run the ML protocol on the test tasks.
         env_options: ``cfg -> dict`` of extra :func:`manyworld.benchmarks.make_env`
             options (wrappers) the algorithm trains with.
         metric_keys: the algorithm's own metric columns, in order.
@@ -49,6 +54,7 @@ class AlgoSpec:
     load_policy: Callable[..., Any]
     run: dict[str, Any] = field(default_factory=dict)
     multitask: bool = False
+    meta: bool = False
     env_options: Callable[[Any], dict[str, Any]] = lambda cfg: {}
     metric_keys: tuple[str, ...] = ()
     complete: Callable[[Any, Any], Any] | None = None
