@@ -12,6 +12,8 @@
 #                                            # std 0.6): push 3M and MT-PPO on MT10 10M, seed 0
 #   bash benchmarks/run_onpolicy.sh sac      # the sac preset on the four easy tasks, seed 0
 #   bash benchmarks/run_onpolicy.sh speed    # where an MT-PPO iteration's time goes
+#   bash benchmarks/run_onpolicy.sh keep     # copy every run's config, metrics and evaluations
+#                                            # (no checkpoints) to $KEPT, where report can read them
 #   bash benchmarks/run_onpolicy.sh report   # summaries, plots and IQM tables
 #
 # Every run is resumable: `manyworld train --resume RUN_DIR [--steps N]`. Run directories go
@@ -21,6 +23,7 @@ RUNS=${RUNS:-runs/onpolicy}
 mkdir -p benchmarks/results/learning/onpolicy
 OUT=benchmarks/results/learning
 CORE=${CORE:-0}
+KEPT=${KEPT:-benchmarks/results/learning/onpolicy/runs}
 mkdir -p "$RUNS"
 
 # the ppo preset, evaluated on the 50 held-out (test) variations of the task
@@ -72,7 +75,15 @@ case "${1:-}" in
       --steps "$budget" --seed "$seed" --run-dir "$RUNS/teppo-mt10-s$seed" ;;
   speed)
     taskset -c "$CORE" python benchmarks/onpolicy_speed.py --algo mtppo --benchmark MT10 \
-      --worlds-per-task 20 --hidden 256 256 --epochs 8 --out "$OUT/onpolicy_speed.json" ;;
+      --worlds-per-task 20 --hidden 256 256 --epochs 8 --out "$OUT/onpolicy/onpolicy_speed.json" ;;
+  keep)
+    for run in "$RUNS"/*/; do
+      [ -f "$run/config.json" ] || continue
+      dest="$KEPT/$(basename "$run")"
+      mkdir -p "$dest"
+      cp "$run/config.json" "$run/metrics.jsonl" "$dest/"
+      rm -rf "$dest/evals" && cp -r "$run/evals" "$dest/evals"
+    done ;;
   report)
     args=()
     for task in reach drawer-close window-open button-press-topdown push; do
@@ -80,11 +91,11 @@ case "${1:-}" in
     done
     args+=("PPO, push, entropy 1e-3 + std 0.6=$RUNS/ppo-push-ent1e-3-std06-s?")
     for task in reach drawer-close window-open button-press-topdown; do
-      args+=("SAC preset, $task=$RUNS/sac-$task-s?")
+      if [ -d "$RUNS/sac-$task-s0" ]; then args+=("SAC preset, $task=$RUNS/sac-$task-s?"); fi
     done
     python benchmarks/onpolicy_tables.py "${args[@]}" --out "$OUT/onpolicy/single_task.json" \
       > "$OUT/onpolicy/single_task.md"
-    python benchmarks/onpolicy_tables.py "MT-PPO, MT10=$RUNS/mtppo-mt10-s?" \
+    python benchmarks/onpolicy_tables.py "MT-PPO, MT10 (2 h)=$RUNS/mtppo-mt10-s?" \
       "MT-PPO, MT10, entropy 1e-3 + std 0.6=$RUNS/mtppo-mt10-ent1e-3-std06-s?" \
       "MT-TRPO, MT10=$RUNS/mttrpo-mt10-s?" "TE-PPO, MT10=$RUNS/teppo-mt10-s?" --per-task \
       --out "$OUT/onpolicy/mt10.json" > "$OUT/onpolicy/mt10.md"

@@ -25,8 +25,8 @@ TINY_RUN = RunConfig(steps=8000, log_interval=4000, eval_interval=0, eval_variat
                      checkpoint_interval=4000)  # fmt: skip
 
 
-def _agent(seed=0, obs_dim=45):
-    cfg = TINY.replace(obs_dim=obs_dim)
+def _agent(seed=0, obs_dim=45, sample=False):
+    cfg = TINY.replace(obs_dim=obs_dim, eval_sample=sample)
     state = rl2.init_state(cfg, jax.random.key(seed))
     return rl2.RL2Agent(cfg, state.params, state.obs_stats, {"algo": "rl2"})
 
@@ -45,6 +45,14 @@ def test_hidden_state_is_kept_within_a_trial_and_reset_between_trials():
     agent.init()  # a new trial starts from nothing: exactly the first trial's actions again
     again = [agent.act(obs[t]) for t in range(5)]
     np.testing.assert_array_equal(np.stack(first), np.stack(again))
+
+
+def test_sampled_meta_test_actions_are_reproducible():
+    obs = np.random.default_rng(2).normal(size=(3, 45))
+    a, b = _agent(sample=True), _agent(sample=True)
+    first = a.act(obs)
+    np.testing.assert_array_equal(first, b.act(obs))
+    assert not np.allclose(first, _agent().act(obs))  # the mean is another action
 
 
 def test_a_waiting_world_keeps_its_memory():

@@ -14,6 +14,7 @@
   (task encoder, inference network, mutual-information reward).
 - :mod:`manyworld.agents.rl2`: RL², the meta-learner whose GRU memory spans a
   trial of episodes, trained with PPO on ML benchmarks.
+- :mod:`manyworld.agents.reptile`: Reptile, a meta-learned initialisation, PPO inner loop.
 
 Each module registers its algorithms with :func:`manyworld.train.registry.register`
 on import; importing this package registers them all.
@@ -27,6 +28,7 @@ from manyworld.agents import (  # noqa: F401  (registration)
     mtsac,
     mttrpo,
     ppo,
+    reptile,
     rl2,
     sac,
     teppo,
