@@ -15,6 +15,7 @@
 - :mod:`manyworld.agents.rl2`: RL², the meta-learner whose GRU memory spans a
   trial of episodes, trained with PPO on ML benchmarks.
 - :mod:`manyworld.agents.reptile`: Reptile, a meta-learned initialisation, PPO inner loop.
+- :mod:`manyworld.agents.pearl`: PEARL, SAC on a latent task variable inferred from context.
 
 Each module registers its algorithms with :func:`manyworld.train.registry.register`
 on import; importing this package registers them all.
@@ -27,6 +28,7 @@ from manyworld.agents import (  # noqa: F401  (registration)
     mtppo,
     mtsac,
     mttrpo,
+    pearl,
     ppo,
     reptile,
     rl2,
