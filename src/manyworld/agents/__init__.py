@@ -15,6 +15,7 @@
 - :mod:`manyworld.agents.rl2`: RL², the meta-learner whose GRU memory spans a
   trial of episodes, trained with PPO on ML benchmarks.
 - :mod:`manyworld.agents.reptile`: Reptile, a meta-learned initialisation, PPO inner loop.
+- :mod:`manyworld.agents.maml`: MAML-TRPO, one inner policy-gradient step, TRPO outer step.
 - :mod:`manyworld.agents.pearl`: PEARL, SAC on a latent task variable inferred from context.
 
 Each module registers its algorithms with :func:`manyworld.train.registry.register`
@@ -24,6 +25,7 @@ Needs the ``learn`` extra: ``pip install -e '.[learn]'``.
 """
 
 from manyworld.agents import (  # noqa: F401  (registration)
+    maml,
     mtmhsac,
     mtppo,
     mtsac,
