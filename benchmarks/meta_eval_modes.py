@@ -28,6 +28,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, help="also write the figures as JSON")
     args = p.parse_args()
     algo, bench, cfg, _ = read_run_config(args.run_dir)
+    if not hasattr(cfg, "eval_sample"):
+        raise SystemExit(f"{algo} has no eval_sample setting: its meta-test actions are fixed")
     ckpt = latest_checkpoint(args.run_dir / "checkpoints")
     meta, arrays = load_checkpoint(ckpt, want_replay=False)
     rows = []

@@ -85,23 +85,23 @@ case "${1:-}" in
       rm -rf "$dest/evals" && cp -r "$run/evals" "$dest/evals"
     done ;;
   report)
-    args=()
-    for task in reach drawer-close window-open button-press-topdown push; do
-      args+=("PPO, $task=$RUNS/ppo-$task-s?")
-    done
-    args+=("PPO, push, entropy 1e-3 + std 0.6=$RUNS/ppo-push-ent1e-3-std06-s?")
-    for task in reach drawer-close window-open button-press-topdown; do
-      if [ -d "$RUNS/sac-$task-s0" ]; then args+=("SAC preset, $task=$RUNS/sac-$task-s?"); fi
-    done
-    python benchmarks/onpolicy_tables.py "${args[@]}" --out "$OUT/onpolicy/single_task.json" \
+    # groups whose runs exist under $RUNS (LABEL=GLOB, one run directory per seed)
+    present() { for g in "$@"; do compgen -G "$RUNS/${g#*=}" > /dev/null && echo "${g%%=*}=$RUNS/${g#*=}"; done; true; }
+    mapfile -t single < <(present "PPO, reach=ppo-reach-s?" "PPO, drawer-close=ppo-drawer-close-s?" \
+      "PPO, window-open=ppo-window-open-s?" "PPO, button-press-topdown=ppo-button-press-topdown-s?" \
+      "PPO, push=ppo-push-s?" "PPO, push, entropy 1e-3 + std 0.6=ppo-push-ent1e-3-std06-s?" \
+      "SAC preset, reach=sac-reach-s?" "SAC preset, drawer-close=sac-drawer-close-s?" \
+      "SAC preset, window-open=sac-window-open-s?" \
+      "SAC preset, button-press-topdown=sac-button-press-topdown-s?")
+    mapfile -t mt10 < <(present "MT-PPO, MT10 (2 h)=mtppo-mt10-s?" \
+      "MT-PPO, MT10, entropy 1e-3 + std 0.6=mtppo-mt10-ent1e-3-std06-s?" \
+      "MT-TRPO, MT10=mttrpo-mt10-s?" "TE-PPO, MT10=teppo-mt10-s?")
+    python benchmarks/onpolicy_tables.py "${single[@]}" --out "$OUT/onpolicy/single_task.json" \
       > "$OUT/onpolicy/single_task.md"
-    python benchmarks/onpolicy_tables.py "MT-PPO, MT10 (2 h)=$RUNS/mtppo-mt10-s?" \
-      "MT-PPO, MT10, entropy 1e-3 + std 0.6=$RUNS/mtppo-mt10-ent1e-3-std06-s?" \
-      "MT-TRPO, MT10=$RUNS/mttrpo-mt10-s?" "TE-PPO, MT10=$RUNS/teppo-mt10-s?" --per-task \
+    python benchmarks/onpolicy_tables.py "${mt10[@]}" --per-task \
       --out "$OUT/onpolicy/mt10.json" > "$OUT/onpolicy/mt10.md"
-    manyworld curves "$RUNS"/ppo-*-s? --out "$OUT/onpolicy/single_task_curves"
-    manyworld curves "$RUNS"/mtppo-mt10*-s? "$RUNS"/mttrpo-mt10-s? "$RUNS"/teppo-mt10-s? \
-      --out "$OUT/onpolicy/mt10_curves" ;;
+    manyworld curves "$RUNS"/ppo-*-s? "$RUNS"/sac-*-s? --out "$OUT/onpolicy/single_task_curves"
+    manyworld curves "$RUNS"/mt*-mt10*-s? --out "$OUT/onpolicy/mt10_curves" ;;
   *)
     sed -n 2,16p "$0"; exit 2 ;;
 esac

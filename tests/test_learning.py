@@ -416,6 +416,13 @@ PINNED_SAC_ROWS = [
 
 
 def test_sac_preset_reproduces_the_pre_harness_run(tmp_path):
+    import os
+
+    if len(os.sched_getaffinity(0)) != 2:
+        # XLA sizes its CPU thread pool by the usable cores, and the thread count changes the
+        # summation order of the matrix products: pinned to one core, the actor loss leaves the
+        # pinned rows at the 4th digit from 3,200 env steps on (before and after the harness).
+        pytest.skip("the pinned rows were written on 2 usable cores, as CI runs")
     from manyworld.agents.sac import SAC_FAST, SAC_FAST_RUN
 
     run = RunConfig(steps=4800, log_interval=1600, eval_interval=0, eval_variations=2,
