@@ -93,7 +93,7 @@ case "${1:-}" in
       "SAC preset, reach=sac-reach-s?" "SAC preset, drawer-close=sac-drawer-close-s?" \
       "SAC preset, window-open=sac-window-open-s?" \
       "SAC preset, button-press-topdown=sac-button-press-topdown-s?")
-    mapfile -t mt10 < <(present "MT-PPO, MT10 (2 h)=mtppo-mt10-s?" \
+    mapfile -t mt10 < <(present "MT-PPO, MT10 (44M steps)=mtppo-mt10-s?" \
       "MT-PPO, MT10, entropy 1e-3 + std 0.6=mtppo-mt10-ent1e-3-std06-s?" \
       "MT-TRPO, MT10=mttrpo-mt10-s?" "TE-PPO, MT10=teppo-mt10-s?")
     python benchmarks/onpolicy_tables.py "${single[@]}" --out "$OUT/onpolicy/single_task.json" \
