@@ -416,13 +416,12 @@ PINNED_SAC_ROWS = [
 
 
 def test_sac_preset_reproduces_the_pre_harness_run(tmp_path):
-    import os
-
-    if len(os.sched_getaffinity(0)) != 2:
-        # XLA sizes its CPU thread pool by the usable cores, and the thread count changes the
-        # summation order of the matrix products: pinned to one core, the actor loss leaves the
-        # pinned rows at the 4th digit from 3,200 env steps on (before and after the harness).
-        pytest.skip("the pinned rows were written on 2 usable cores, as CI runs")
+    """The rows match bit for bit on the machine that wrote them (2026-12-03). XLA compiles for
+    the host's vector units, so on another CPU the float sums of the updates round differently
+    and the losses drift by about 1e-3 after a few hundred updates (measured on 2026-12-06's
+    VM: actor loss 4e-4 relative, critic loss 2e-3 absolute, the same for commit 9394d7a,
+    where this test passed exactly, as for today's code). The tolerance admits that drift;
+    counters (updates, episodes) and the row layout stay exact."""
     from manyworld.agents.sac import SAC_FAST, SAC_FAST_RUN
 
     run = RunConfig(steps=4800, log_interval=1600, eval_interval=0, eval_variations=2,
@@ -434,7 +433,7 @@ def test_sac_preset_reproduces_the_pre_harness_run(tmp_path):
     for got, want in zip(rows, PINNED_SAC_ROWS, strict=True):
         for k, v in want.items():
             if isinstance(v, float) and k not in ("train_success", "eval_success"):
-                assert got[k] == pytest.approx(v, rel=1e-6, abs=1e-9), (got["env_steps"], k)
+                assert got[k] == pytest.approx(v, rel=2e-3, abs=5e-3), (got["env_steps"], k)
             else:
                 assert got[k] == v, (got["env_steps"], k)
 
