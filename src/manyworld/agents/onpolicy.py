@@ -125,6 +125,18 @@ class OnPolicyConfig:
     def replace(self, **kw: Any) -> Any:
         return dataclasses.replace(self, **kw)
 
+# ------------------------------------------------------------------ OPTIMISER
+def adam_optimizer(lr: float, adam_eps: float, max_grad_norm: float) -> Any:
+    """Adam, after a global gradient-norm clip when ``max_grad_norm > 0`` (the on-policy
+    family's optimiser: one clip over every network it updates)."""
+    import optax
+
+    adam = optax.adam(lr, eps=adam_eps)
+    if max_grad_norm > 0:
+        return optax.chain(optax.clip_by_global_norm(max_grad_norm), adam)
+    return adam
+
+
 # ------------------------------------------------------------------ NETWORKS
 def _trunk(x: jax.Array, hidden: Sequence[int], activation: str) -> jax.Array:
     # sqrt(2) orthogonal init with zero biases for hidden layers (Huang et al. 2022, detail 2)

@@ -34,6 +34,7 @@ from manyworld.agents.onpolicy import (
     OnPolicyConfig,
     OnPolicyTrainer,
     act_deterministic,
+    adam_optimizer,
     check_non_negative,
     gaussian_entropy,
     gaussian_log_prob,
@@ -116,10 +117,7 @@ class PPOState(NamedTuple):
 
 
 def _optimizer(cfg: PPOConfig) -> optax.GradientTransformation:
-    adam = optax.adam(cfg.lr, eps=cfg.adam_eps)
-    if cfg.max_grad_norm > 0:
-        return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), adam)
-    return adam
+    return adam_optimizer(cfg.lr, cfg.adam_eps, cfg.max_grad_norm)
 
 
 def init_state(cfg: PPOConfig, key: jax.Array) -> PPOState:

@@ -45,6 +45,7 @@ import optax
 from manyworld.agents.onpolicy import (
     ACTIVATIONS,
     ObsStats,
+    adam_optimizer,
     check_non_negative,
     check_widths,
     gae,
@@ -202,10 +203,7 @@ class RL2State(NamedTuple):
 
 
 def _optimizer(cfg: RL2Config) -> optax.GradientTransformation:
-    adam = optax.adam(cfg.lr, eps=cfg.adam_eps)
-    if cfg.max_grad_norm > 0:
-        return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), adam)
-    return adam
+    return adam_optimizer(cfg.lr, cfg.adam_eps, cfg.max_grad_norm)
 
 
 def init_state(cfg: RL2Config, key: jax.Array) -> RL2State:

@@ -62,6 +62,7 @@ import optax
 from manyworld.agents.onpolicy import (
     ACTIVATIONS,
     ObsStats,
+    adam_optimizer,
     check_non_negative,
     check_policy_fields,
     check_widths,
@@ -245,10 +246,7 @@ class TEPPOState(NamedTuple):
 
 
 def _optimizer(cfg: TEPPOConfig) -> optax.GradientTransformation:
-    adam = optax.adam(cfg.lr, eps=cfg.adam_eps)
-    if cfg.max_grad_norm > 0:
-        return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), adam)
-    return adam
+    return adam_optimizer(cfg.lr, cfg.adam_eps, cfg.max_grad_norm)
 
 
 def init_state(cfg: TEPPOConfig, key: jax.Array) -> TEPPOState:

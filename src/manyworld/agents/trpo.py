@@ -38,6 +38,7 @@ from manyworld.agents.onpolicy import (
     OnPolicyConfig,
     OnPolicyTrainer,
     act_deterministic,
+    adam_optimizer,
     check_non_negative,
     gaussian_entropy,
     gaussian_kl,
@@ -130,10 +131,7 @@ class TRPOState(NamedTuple):
 
 
 def _value_optimizer(cfg: TRPOConfig) -> optax.GradientTransformation:
-    adam = optax.adam(cfg.value_lr, eps=cfg.adam_eps)
-    if cfg.max_grad_norm > 0:
-        return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), adam)
-    return adam
+    return adam_optimizer(cfg.value_lr, cfg.adam_eps, cfg.max_grad_norm)
 
 
 def init_state(cfg: TRPOConfig, key: jax.Array) -> TRPOState:
