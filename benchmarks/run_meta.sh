@@ -5,6 +5,7 @@
 #
 #   bash benchmarks/run_meta.sh rl2-ml1 TASK SEED [STEPS]   # RL² preset on ML1(TASK) (default 4M)
 #   bash benchmarks/run_meta.sh rl2-ml10 SEED [STEPS]       # RL² preset on ML10 (default 10M)
+#   bash benchmarks/run_meta.sh ml1 ALGO TASK SEED STEPS    # maml|pearl|reptile preset on ML1(TASK)
 #   bash benchmarks/run_meta.sh probes    # the RL² update settings the preset was chosen over
 #   bash benchmarks/run_meta.sh modes     # meta-test with the policy mean vs sampled actions
 #   bash benchmarks/run_meta.sh keep      # copy configs, metrics and evaluations (no
@@ -26,6 +27,10 @@ case "${1:-}" in
     task=$2; seed=$3; steps=${4:-4000000}
     taskset -c "$CORE" $TRAIN --algo rl2 --task "$task" --steps "$steps" --seed "$seed" \
       --eval-variations 20 --run-dir "$RUNS/rl2-ML1-$task-s$seed" ;;
+  ml1)
+    algo=$2; task=$3; seed=$4; steps=$5
+    taskset -c "$CORE" $TRAIN --algo "$algo" --task "$task" --steps "$steps" --seed "$seed" \
+      --eval-variations 20 --run-dir "$RUNS/$algo-ML1-$task-s$seed" ;;
   rl2-ml10)
     seed=$2; steps=${3:-10000000}
     taskset -c "$CORE" $TRAIN --algo rl2 --benchmark ML10 --steps "$steps" --seed "$seed" \

@@ -81,3 +81,17 @@ def test_cli_render_and_rollout(tmp_path):
     assert main(["rollout", "reach", "--video", str(gif), "--steps", "20", "--width", "64",
                  "--height", "48"]) == 0
     assert gif.stat().st_size > 0
+
+
+def test_gym_resets_refuse_what_they_would_reinterpret():
+    env = gym.make("manyworld/reach-v1")
+    with pytest.raises(ValueError, match="unknown reset option"):
+        env.reset(options={"param": None})  # a typo of "params"
+    envs = gym.make_vec("manyworld/reach-v1", num_envs=3)
+    with pytest.raises(TypeError, match="one seed for all its worlds"):
+        envs.reset(seed=[1, 2, 3])
+    bench = gym.make_vec("manyworld/MT10")
+    with pytest.raises(TypeError, match="one seed"):
+        bench.reset(seed=[1, 2])
+    with pytest.raises(ValueError, match="no options"):
+        bench.reset(options={"params": None})

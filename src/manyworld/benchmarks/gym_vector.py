@@ -12,10 +12,17 @@ Registered ids (``import manyworld.benchmarks`` registers them):
 ``manyworld/custom-ml-train|-test``  ``train_tasks=[...]``, ``test_tasks=[...]``
 =================================  ==================================================
 
+The same ids also speak Meta-World v3's dialect (``vector_strategy=``,
+``env_name=``, ``envs_list=``, ``train_envs=``; plus ``manyworld/custom-mt-envs``,
+``custom-ml-envs`` and the ``gym.make`` ids ``manyworld/MT1``,
+``goal_observable``, ``goal_hidden``): see :mod:`manyworld.benchmarks.metaworld_v3`.
+
 Worlds: ``worlds_per_task=k`` (k worlds of every task), or ``num_envs=n`` spread
 as evenly as possible (floor or ceil per task); for ML ids ``num_envs`` is the
 meta-batch size and any value works. By default: one world per task (ML: a
-meta-batch of one world per task). Other keyword arguments are those of
+meta-batch of one world per task). gymnasium passes ``num_envs=1`` when none is
+given, so ``num_envs=1`` means that default too (a meta-batch of one world
+cannot be asked for; ``sample_tasks(1)`` with ``make_env`` builds one). Other keyword arguments are those of
 :func:`~manyworld.benchmarks.envs.make_env` (``seed``, ``max_episode_steps``,
 ``terminate_on_success``, ``use_one_hot``/``one_hot``, ``goal_visible``,
 ``rl2``, ``reward_normalization``, ``variation_seed``) plus ``autoreset_mode``.
@@ -38,7 +45,7 @@ from gymnasium.vector.utils import batch_space
 from manyworld.benchmarks.benchmark import Benchmark, custom_ml, custom_mt, get_benchmark
 from manyworld.benchmarks.envs import make_env
 from manyworld.benchmarks.sampling import TaskVariation, sample_tasks
-from manyworld.envs.gym_env import RENDER_FPS
+from manyworld.envs.gym_env import RENDER_FPS, one_seed
 
 
 def _benchmark(
@@ -158,9 +165,11 @@ class BenchmarkVectorEnv(VectorEnv):
         self.env.set_tasks(pairs)
 
     # ------------------------------------------------------------ gymnasium API
-    def reset(self, *, seed: int | Sequence[int] | None = None, options: dict | None = None):
-        if isinstance(seed, (list, tuple)):
-            seed = seed[0]
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        seed = one_seed(seed)
+        if options:
+            raise ValueError(f"reset takes no options here, got {sorted(options)} (pin (task, "
+                             "variation) pairs with set_tasks)")
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         self._pending[:] = False
@@ -194,6 +203,26 @@ class BenchmarkVectorEnv(VectorEnv):
         self.env.close()
 
 
+def make_vector_env(benchmark: str, split: str = "train", **kwargs: Any) -> VectorEnv:
+    """``make_vec`` entry point of the benchmark ids: Meta-World v3's dialect or manyworld's.
+
+    A call carrying one of Meta-World's own required arguments (``vector_strategy``,
+    ``env_name``, ``envs_list``, ``train_envs``) gets Meta-World's layout and
+    defaults (:mod:`manyworld.benchmarks.metaworld_v3`); any other call, this
+    module's :class:`BenchmarkVectorEnv`.
+    """
+    from manyworld.benchmarks import metaworld_v3
+
+    metaworld_id = kwargs.pop("_metaworld_id", False)
+    if metaworld_v3.is_metaworld_call(kwargs):
+        return metaworld_v3.MetaWorldVectorEnv(benchmark, split, **kwargs)
+    if metaworld_id:
+        needs = "envs_list=[...]" if benchmark == "custom-mt" else "train_envs=[...], test_envs=[...]"
+        raise ValueError(f"manyworld/{benchmark}-envs is Meta-World v3's id: it takes "
+                         f"vector_strategy='sync' and {needs}")
+    return BenchmarkVectorEnv(benchmark, split=split, **kwargs)
+
+
 _IDS = {
     "MT1": ("MT1", "train"),
     "MT10": ("MT10", "train"),
@@ -206,6 +235,8 @@ _IDS = {
 for _name in ("ML1", "ML10", "ML25", "ML45", "custom-ml"):
     for _split in ("train", "test"):
         _IDS[f"{_name}-{_split}"] = (_name, _split)
+# Meta-World v3's names of the custom benchmarks (train or test by split=)
+_METAWORLD_IDS = {"custom-mt-envs": ("custom-mt", "train"), "custom-ml-envs": ("custom-ml", "train")}
 
 
 def register_benchmark_envs() -> None:
@@ -214,15 +245,29 @@ def register_benchmark_envs() -> None:
     Safe to call repeatedly. Registration needs no task: building an id whose
     tasks are not registered raises an error naming them.
     """
-    for env_id, (name, split) in _IDS.items():
+    single = {  # gym.make entry points (Meta-World v3's single-env ids)
+        "MT1": {"benchmark": "MT1"},
+        "goal_observable": {"benchmark": "MT1", "goal_visible": True},
+        "goal_hidden": {"benchmark": "MT1", "goal_visible": False},
+    }
+    for env_id, (name, split) in {**_IDS, **_METAWORLD_IDS}.items():
         full = f"manyworld/{env_id}"
         if full in gym.registry:
             continue
+        kwargs: dict[str, Any] = {"benchmark": name, "split": split}
+        if env_id in _METAWORLD_IDS:
+            kwargs["_metaworld_id"] = True
         gym.register(
             id=full,
-            entry_point=None,
-            vector_entry_point="manyworld.benchmarks.gym_vector:BenchmarkVectorEnv",
-            kwargs={"benchmark": name, "split": split},
+            # gym.make builds a single env only for MT1 (Meta-World v3's usage)
+            entry_point="manyworld.benchmarks.metaworld_v3:make_single" if env_id == "MT1" else None,
+            vector_entry_point="manyworld.benchmarks.gym_vector:make_vector_env",
+            kwargs=kwargs,
             max_episode_steps=None,
             disable_env_checker=True,
         )
+    for env_id in ("goal_observable", "goal_hidden"):
+        full = f"manyworld/{env_id}"
+        if full not in gym.registry:
+            gym.register(id=full, entry_point="manyworld.benchmarks.metaworld_v3:make_single",
+                         kwargs=single[env_id], max_episode_steps=None, disable_env_checker=True)

@@ -201,6 +201,37 @@ class MultiTaskEnv:
             g.env.end_episodes()
         self.pairs = pairs
 
+    def set_variations(self, ids: Any, pairs: Sequence[TaskVariation]) -> None:
+        """Pin worlds ``ids`` to new variations of their own tasks, from their next reset on.
+
+        Unlike :meth:`set_tasks`, the layout stays and no other world is touched:
+        this is how a world moves to its next variation between episodes
+        (Meta-World's per-reset task selection).
+        """
+        ids = self._ids(ids)
+        pairs = list(pairs)
+        if len(pairs) != len(ids):
+            raise ValueError(f"set_variations got {len(ids)} worlds but {len(pairs)} pairs")
+        for w, p in zip(ids, pairs):
+            if self._index.get(p.task) != self.task_ids[w]:
+                raise ValueError(
+                    f"world {w} runs {self.task_names[self.task_ids[w]]}; it cannot take a "
+                    f"variation of {p.task} (set_tasks changes the layout)"
+                )
+        for gi, g in enumerate(self._groups):
+            mine = np.flatnonzero(self._group_of[ids] == gi)
+            if mine.size:
+                g.env.set_task(np.stack([pairs[i].row for i in mine]), ids=self._local[ids[mine]])
+        if self.pairs is not None:
+            for w, p in zip(ids, pairs):
+                self.pairs[w] = p
+
+    def world(self, w: int) -> tuple[BatchEnv, int]:
+        """The :class:`BatchEnv` that simulates world ``w`` and its index there (for rendering)."""
+        if not 0 <= int(w) < self.num_worlds:
+            raise ValueError(f"world must be in [0, {self.num_worlds}), got {w}")
+        return self._groups[self._group_of[w]].env, int(self._local[w])
+
     def _make_spaces(self) -> None:
         have = {self.task_names[g.task_index]: g.env for g in self._groups}
         boxes = [(have.get(t) or self._env(t, 1)).observation_space for t in self.task_names]

@@ -184,17 +184,27 @@ class NormalizeReward(BatchWrapper):
         ``"running"``: divide by the running standard deviation of each task's
             discounted return (gymnasium's ``NormalizeReward``, kept per task
             so that tasks with different reward scales are normalised apart).
+        ``"exponential"``: divide by the standard deviation of each world's
+            rewards under exponential forgetting with weight ``alpha`` per step
+            (Meta-World v3's ``NormalizeRewardsExponential``, which updates its
+            estimate twice per step; here once).
     """
 
-    METHODS = ("scale", "running")
+    METHODS = ("scale", "running", "exponential")
 
-    def __init__(self, env: Any, method: str = "scale", gamma: float = 0.99, epsilon: float = 1e-8):
+    def __init__(self, env: Any, method: str = "scale", gamma: float = 0.99, epsilon: float = 1e-8,
+                 alpha: float = 0.001):
         super().__init__(env)
         if method not in self.METHODS:
             raise ValueError(f"reward normalisation must be one of {self.METHODS}, got {method!r}")
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma}")
+        if not 0.0 < alpha <= 1.0:
+            raise ValueError(f"alpha must be in (0, 1], got {alpha}")
         self.method, self.gamma, self.epsilon = method, float(gamma), float(epsilon)
+        self.alpha = float(alpha)
+        self._ewm_mean = np.zeros(env.num_worlds)
+        self._ewm_var = np.ones(env.num_worlds)
         k = env.num_tasks
         self._count = np.full(k, 1e-4)  # gymnasium's prior count: avoids a 0/0 on the first step
         self._mean = np.zeros(k)
@@ -214,6 +224,15 @@ class NormalizeReward(BatchWrapper):
         if self.method == "scale":
             return obs, reward / MAX_REWARD, terminated, truncated, info
         mask = np.ones(len(reward), bool) if active is None else np.asarray(active, bool)
+        if self.method == "exponential":
+            if len(self._ewm_mean) != self.num_worlds:  # the layout changed (set_tasks)
+                self._ewm_mean, self._ewm_var = np.zeros(self.num_worlds), np.ones(self.num_worlds)
+            a = self.alpha
+            self._ewm_mean[mask] = (1 - a) * self._ewm_mean[mask] + a * reward[mask]
+            self._ewm_var[mask] = (1 - a) * self._ewm_var[mask] + a * (
+                reward[mask] - self._ewm_mean[mask]
+            ) ** 2
+            return obs, reward / (np.sqrt(self._ewm_var) + self.epsilon), terminated, truncated, info
         self._ret[mask] = self._ret[mask] * self.gamma + reward[mask]
         self._update(self.task_ids[mask], self._ret[mask])
         out = reward / np.sqrt(self._var[self.task_ids] + self.epsilon)
@@ -238,6 +257,57 @@ class NormalizeReward(BatchWrapper):
         m2 = self._var * self._count + batch_var * n + delta**2 * self._count * n / total
         self._var = m2 / total
         self._count = total
+
+
+class NormalizeObservation(BatchWrapper):
+    """Standardise each world's observations by their running mean and variance.
+
+    gymnasium's ``NormalizeObservation`` (prior count 1e-4, statistics updated
+    with every observation returned, reset ones included), kept per world as a
+    vector of gymnasium envs each wrapped on its own would keep it. The raw
+    observation stays in ``info["obs_raw"]`` after a step.
+    """
+
+    def __init__(self, env: Any, epsilon: float = 1e-8):
+        super().__init__(env)
+        self.epsilon = float(epsilon)
+        self._alloc(env.num_worlds)
+        dim = env.observation_space.shape[0]
+        self._space = spaces.Box(-np.inf, np.inf, (dim,), dtype=np.float64)
+
+    @property
+    def observation_space(self) -> spaces.Box:
+        return self._space
+
+    def _alloc(self, n: int) -> None:
+        dim = self.env.observation_space.shape[0]
+        self._count = np.full(n, 1e-4)
+        self._mean = np.zeros((n, dim))
+        self._var = np.ones((n, dim))
+
+    def _normalize(self, obs: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+        # one observation per world and update: Welford's merge with a batch of one
+        total = self._count[worlds] + 1.0
+        delta = obs[worlds] - self._mean[worlds]
+        self._mean[worlds] += delta / total[:, None]
+        self._var[worlds] = (
+            self._var[worlds] * self._count[worlds, None]
+            + delta**2 * (self._count[worlds] / total)[:, None]
+        ) / total[:, None]
+        self._count[worlds] = total
+        return (obs - self._mean) / np.sqrt(self._var + self.epsilon)
+
+    def reset(self, *, seed=None, ids=None):
+        obs, info = self.env.reset(seed=seed, ids=ids)
+        if len(self._count) != self.num_worlds:  # the layout changed (set_tasks)
+            self._alloc(self.num_worlds)
+        return self._normalize(obs, self._reset_ids(ids)), info
+
+    def step(self, actions, active=None):
+        obs, reward, terminated, truncated, info = self.env.step(actions, active)
+        mask = np.ones(len(obs), bool) if active is None else np.asarray(active, bool)
+        info = dict(info, obs_raw=obs.copy())
+        return self._normalize(obs, np.flatnonzero(mask)), reward, terminated, truncated, info
 
 
 class EpisodeStatistics(BatchWrapper):

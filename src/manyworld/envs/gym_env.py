@@ -54,6 +54,7 @@ class ManyWorldEnv(gym.Env):
         return self.batch_env.task
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        _check_options(options)
         super().reset(seed=seed)
         self.batch_env.rng = self.np_random
         if options and "params" in options:
@@ -120,8 +121,8 @@ class ManyWorldVectorEnv(VectorEnv):
         self._pending_reset = np.zeros(num_envs, dtype=bool)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        if isinstance(seed, (list, tuple)):
-            seed = seed[0]
+        seed = one_seed(seed)
+        _check_options(options)
         if options and "params" in options:
             self.batch_env.set_task(options["params"])
         self._pending_reset[:] = False
@@ -158,6 +159,30 @@ class ManyWorldVectorEnv(VectorEnv):
 
     def close_extras(self, **kwargs):
         self.batch_env.close()
+
+
+def one_seed(seed: Any) -> int | None:
+    """The single seed of a batched env's ``reset``: per-world seed lists are refused.
+
+    A gymnasium vector env of separate envs seeds them ``[s, s+1, ...]`` or from
+    a list; a batched env has one generator for all its worlds, so it takes one
+    int, and a list would be silently reinterpreted.
+    """
+    if isinstance(seed, (list, tuple, np.ndarray)):
+        raise TypeError(
+            f"reset(seed={list(seed)[:4]}...): a batched env takes one seed for all its worlds "
+            "(reset(seed=int)); per-world seed lists are not supported"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    return seed
+
+
+def _check_options(options: dict | None) -> None:
+    unknown = sorted(set(options or {}) - {"params"})
+    if unknown:
+        raise ValueError(f"unknown reset option(s) {unknown}: the only option is 'params' "
+                         "(a variation to pin, or None to unpin)")
 
 
 def _scalar(x):
