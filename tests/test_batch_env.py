@@ -170,3 +170,95 @@ def test_variation_sets_differ_between_tasks_and_seeds():
     assert not np.array_equal(reach.variations("train")[:, :3], push.variations("train")[:, :3])
     assert not np.array_equal(push.variations("train", seed=0), push.variations("train", seed=1))
     np.testing.assert_array_equal(push.variations("train", seed=3), push.variations("train", seed=3))
+
+
+def test_empty_reset_selection_resets_nothing(env):
+    """``reset(ids=terminated | truncated)`` when no episode ended: the current observations."""
+    env.reset()
+    obs, *_ = env.step(np.full((3, 4), 0.5))
+    before = env.get_state()
+    for empty in (np.zeros(3, dtype=bool), [], np.array([], dtype=np.int64)):
+        again, info = env.reset(ids=empty)
+        assert again.tobytes() == obs.tobytes() and info["variation"].shape == env.params.shape
+    after = env.get_state()
+    assert all(np.array_equal(before[k], after[k]) for k in before if k != "rng")
+    assert before["rng"] == after["rng"]
+
+
+def test_partial_reset_keeps_the_other_worlds_observations(env):
+    env.reset()
+    for _ in range(2):
+        obs, *_ = env.step(np.full((3, 4), 0.5))
+    new, _ = env.reset(ids=[1])
+    assert new[[0, 2]].tobytes() == obs[[0, 2]].tobytes()
+    np.testing.assert_array_equal(new[1, 0:18], new[1, 18:36])  # a first observation
+
+
+def test_set_state_refuses_a_foreign_or_broken_snapshot_and_changes_nothing(env):
+    env.reset()
+    env.step(np.full((3, 4), 0.5))
+    mine = env.get_state()
+    reach = BatchEnv("reach", 3, seed=0)  # the same physics state size as push
+    reach.reset()
+    theirs = reach.get_state()
+    assert theirs["physics"].shape == mine["physics"].shape
+    broken = {
+        "task 'reach' v1, this env runs 'push' v1": theirs,
+        r"missing keys \['goal'\]": {k: v for k, v in mine.items() if k != "goal"},
+        r"unknown keys \['extra'\]": {**mine, "extra": 1},
+        r"state\['elapsed'\] must be a int64 array of shape \(3,\)": {**mine, "elapsed": mine["elapsed"][:2]},
+        r"state\['needs_reset'\] must be a bool array": {**mine, "needs_reset": mine["needs_reset"].astype(int)},
+        r"state\['obs'\] must be a float64 array.*got a list": {**mine, "obs": mine["obs"].tolist()},
+        r"state\['rng'\] is not a PCG64 generator state": {**mine, "rng": {"bit_generator": "MT19937"}},
+    }
+    before = env.get_state()
+    for match, state in broken.items():
+        with pytest.raises(ValueError, match=match):
+            env.set_state(state)
+        after = env.get_state()
+        assert all(np.array_equal(before[k], after[k]) for k in before if k != "rng"), match
+        assert before["rng"] == after["rng"]
+    with pytest.raises(TypeError, match="dict from get_state"):
+        env.set_state(mine["physics"])
+
+
+def test_restored_state_is_exact_across_resets():
+    """The variation generator is in the snapshot: a reset after a restore draws the same."""
+    env = BatchEnv("push", 3, seed=0, variations="random")
+    env.reset()
+    snapshot = env.get_state()
+
+    def reset_and_step():
+        obs, info = env.reset(ids=[0, 2])
+        out = [obs, info["variation"]]
+        for _ in range(5):
+            out.append(env.step(np.full((3, 4), 0.3))[0])
+        return np.concatenate([np.ravel(x) for x in out])
+
+    first = reset_and_step()
+    env.set_state(snapshot)
+    assert reset_and_step().tobytes() == first.tobytes()
+
+
+def test_world_ids_must_be_integers(env):
+    env.reset()
+    with pytest.raises(TypeError, match="world ids must be integers or a boolean mask"):
+        env.reset(ids=[1.7])
+    with pytest.raises(TypeError, match="world ids must be integers"):
+        env.end_episodes(np.array([1.0]))
+
+
+@pytest.mark.parametrize("bad", [np.full((3, 4), "0.5"), np.ones((3, 4), dtype=bool),
+                                 np.full((3, 4), 0.5 + 0.5j), np.full((3, 4), None)])
+def test_actions_must_be_real_numbers(env, bad):
+    env.reset()
+    before = env.sim.state.copy()
+    with pytest.raises(TypeError, match=r"actions must be a real float array of shape \(3, 4\)"):
+        env.step(bad)
+    np.testing.assert_array_equal(env.sim.state, before)
+    env.step(np.zeros((3, 4), dtype=np.int64))  # integers are real numbers
+
+
+def test_too_many_worlds_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"num_worlds=1,000,000,000,000 does not fit in memory"):
+        BatchEnv("reach", 10**12)

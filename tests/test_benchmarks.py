@@ -140,6 +140,28 @@ def test_any_number_of_worlds_per_task():
         env.step(np.where(np.arange(6)[:, None] == 3, np.nan, 0.0) * np.ones((6, 4)))
 
 
+def test_empty_reset_selection_and_bad_inputs_of_the_multitask_env():
+    base = make_env(custom_mt(["reach", "push"]), worlds_per_task=2, seed=0, one_hot=True,
+                    max_episode_steps=4)  # fmt: skip
+    env = NormalizeReward(RL2Observation(HideGoal(base)), "running")
+    env.reset()
+    obs, *_ = env.step(np.full((4, 4), 0.5))
+    # reset(ids=terminated | truncated) with no episode ended: the current observations
+    for empty in (np.zeros(4, dtype=bool), []):
+        again, info = env.reset(ids=empty)
+        assert again.tobytes() == obs.tobytes() and info["task_id"].shape == (4,)
+    again, _ = env.reset(ids=[2])
+    assert again[[0, 1, 3]].tobytes() == obs[[0, 1, 3]].tobytes()
+    with pytest.raises(TypeError, match="world ids must be integers or a boolean mask"):
+        env.reset(ids=[1.7])
+    with pytest.raises(TypeError, match=r"actions must be a real float array of shape \(4, 4\)"):
+        env.step(np.full((4, 4), 0.5 + 0.5j))
+    with pytest.raises(TypeError, match="worlds_per_task must be an integer, one integer per task"):
+        MultiTaskEnv(["reach"], 1.5)
+    with pytest.raises(ValueError, match="worlds_per_task must be non-negative integers"):
+        MultiTaskEnv(["reach", "push"], [1.5, 1])
+
+
 def test_worlds_match_a_standalone_batch_env_bit_for_bit():
     bench = custom_mt(["reach", "push"])
     pairs = all_pairs(bench, "train", 3)

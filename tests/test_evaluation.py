@@ -383,6 +383,40 @@ def test_bad_result_files_are_named(results, tmp_path):
         read_result(tmp_path / "absent.json")
 
 
+def test_type_corrupted_result_files_name_the_field(results, tmp_path, capsys):
+    res = json.loads(results["expert"].read_text())
+    first, reach = res["outcomes"][0], res["per_task"]["reach"]
+    cases = {
+        "v0.json": ({**res, "schema_version": 0}, "schema_version must be an integer from 1 to 1"),
+        "vbool.json": ({**res, "schema_version": True}, "schema_version must be an integer"),
+        "success.json": (
+            {**res, "outcomes": [{**first, "success": True}, *res["outcomes"][1:]]},
+            r"outcomes\[0\]\.success must be a list of booleans \(one per episode\), got true",
+        ),
+        "per_task.json": (
+            {**res, "per_task": {**res["per_task"], "reach": 1.0}},
+            r"per_task\['reach'\] must be an object with success_rate, got 1\.0",
+        ),
+        "rate.json": (
+            {**res, "per_task": {**res["per_task"], "reach": {**reach, "success_rate": "1"}}},
+            r"per_task\['reach'\]\.success_rate must be a number",
+        ),
+        "agent.json": ({**res, "agent": "expert"}, r"agent\.name must be a string"),
+        "horizon.json": (
+            {**res, "protocol": {k: v for k, v in res["protocol"].items() if k != "horizon"}},
+            "protocol lacks horizon",
+        ),
+    }
+    for name, (content, match) in cases.items():
+        path = tmp_path / name
+        path.write_text(json.dumps(content))
+        with pytest.raises(ResultFileError, match=f"{path}: .*{match}"):
+            read_result(path)
+        assert main(["compare", str(results["expert"]), str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {path}: ") and len(err.splitlines()) == 1
+
+
 def test_compare_refuses_mismatched_protocols(results):
     with pytest.raises(IncomparableResultsError, match="horizon: 60 vs 50"):
         compare([results["expert"], results["short"]], reps=100)

@@ -1,6 +1,8 @@
 """Gymnasium registration, the VectorEnv's autoreset, rendering and the CLI."""
 
 import json
+import os
+import sys
 
 import gymnasium as gym
 import numpy as np
@@ -95,3 +97,35 @@ def test_gym_resets_refuse_what_they_would_reinterpret():
         bench.reset(seed=[1, 2])
     with pytest.raises(ValueError, match="no options"):
         bench.reset(options={"params": None})
+
+
+def test_cli_answers_mistakes_with_one_line_before_any_work(tmp_path, capsys, monkeypatch):
+    png, blocker = str(tmp_path / "r.png"), tmp_path / "a-file"
+    blocker.write_text("")
+    cases = [
+        (["check", "reach", "--variations", "51"], "reach has 50 variations per split"),
+        (["check", "reach", "--out", str(tmp_path)], f"--out {tmp_path} is a directory"),
+        (["check", "reach", "--out", str(blocker / "x.json")], "is a file, so no folder"),
+        (["render", "reach", "--width", "0", "--out", png], "--width must be a positive integer"),
+        (["render", "reach", "--out", str(tmp_path / "x.xyz")], "must end in .png, .jpg"),
+        (["render", "reach", "--out", str(tmp_path / "noext")], "must end in .png, .jpg"),
+        (["rollout", "reach", "--frame-skip", "0"], "--frame-skip must be a positive integer"),
+        (["rollout", "reach", "--video", str(tmp_path / "v.avi")], "must end in .gif or .mp4"),
+        (["bench", "reach", "--steps", "0"], "--steps must be a positive integer"),
+        (["bench", "reach", "--metaworld-python", "/nonexistent"], "no such executable"),
+        (["eval", "--benchmark", "MT1(reach)", "--variations", "0"], "--variations must be a"),
+        (["eval", "--benchmark", "MT1(reach)", "--agent", "os:getcwd"],
+         "'os:getcwd' returned str"),
+        (["eval", "--benchmark", "MT1(reach)", "--out", str(tmp_path)], "is a directory"),
+        (["compare", "a.json", "--json", str(tmp_path)], "is a directory"),
+    ]  # fmt: skip
+    if os.geteuid() != 0:  # root writes through permission bits
+        (tmp_path / "ro").mkdir(mode=0o555)
+        cases.append((["check", "reach", "--out", str(tmp_path / "ro" / "x.json")], "cannot write"))
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1, argv
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if the video extra were absent
+    assert main(["rollout", "reach", "--video", str(tmp_path / "v.mp4"), "--steps", "2"]) == 2
+    assert "needs ffmpeg: pip install 'manyworld[video]'" in capsys.readouterr().err

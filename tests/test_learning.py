@@ -20,6 +20,7 @@ from manyworld.agents import sac as sac_lib
 from manyworld.agents.sac import SACConfig
 from manyworld.cli import main as cli_main
 from manyworld.evaluation import load_agent, read_result
+from manyworld.report.curves import read_run
 from manyworld.train.checkpoint import (
     CheckpointError,
     flatten,
@@ -29,7 +30,7 @@ from manyworld.train.checkpoint import (
     save_checkpoint,
     unflatten,
 )
-from manyworld.train.harness import TIMING_KEYS, RunConfig, train
+from manyworld.train.harness import TIMING_KEYS, RunConfig, RunDirBusyError, train
 from manyworld.train.replay import ReplayBuffer
 
 TINY = ["--hidden", "32", "32", "--learning-starts", "100", "--log-interval", "100",
@@ -199,6 +200,11 @@ def _run(tmp_path, **kw):
     return train("sac", "MT1(reach)", TINY_CFG, TINY_RUN.replace(**kw), tmp_path, progress=None)
 
 
+def _resume(tmp_path, steps):
+    return train("sac", "MT1(reach)", TINY_CFG, TINY_RUN.replace(steps=steps), tmp_path,
+                 resume=True, progress=None)  # fmt: skip
+
+
 def test_corrupt_or_foreign_checkpoint_gives_clear_error(tmp_path, capsys):
     _run(tmp_path / "a", steps=200, checkpoint_interval=0)
     ckpt = latest_checkpoint(tmp_path / "a" / "checkpoints")
@@ -253,6 +259,72 @@ def test_resume_after_kill_9(tmp_path):
     worlds = json.loads((run / "config.json").read_text())["run"]["worlds_per_task"]
     assert done + 100 <= rows[-1]["env_steps"] < done + 100 + worlds  # whole vector steps
     assert not list((run / "checkpoints").glob(".tmp-*"))
+
+
+def test_a_run_dir_has_one_writer(tmp_path, capsys):
+    """A training or resume of a run directory another process trains into is refused, and
+    nothing is written; the lock goes with its holder (a kill -9: test_resume_after_kill_9)."""
+    import fcntl
+
+    run, fresh = tmp_path / "run", tmp_path / "fresh"
+    _run(run, steps=200, checkpoint_interval=0)
+    rows = (run / "metrics.jsonl").read_text()
+    fresh.mkdir()
+    with open(run / ".lock", "a") as a, open(fresh / ".lock", "a") as b:
+        # the other writer: flock locks conflict per open file, in one process too
+        fcntl.flock(a, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(b, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RunDirBusyError, match="in use by another training process"):
+            _resume(run, 400)
+        assert cli_main(["train", "--resume", str(run), "--steps", "400", "--quiet"]) == 2
+        assert "in use by another training process" in capsys.readouterr().err
+        assert cli_main(["train", "--algo", "sac", "--task", "reach", "--steps", "200",
+                         "--run-dir", str(fresh), *TINY]) == 2  # fmt: skip
+        assert "in use by another training process" in capsys.readouterr().err
+    assert (run / "metrics.jsonl").read_text() == rows
+    assert not (fresh / "metrics.jsonl").exists()
+    # --resume takes the run's algorithm and directory: flags may repeat them, not change them
+    assert cli_main(["train", "--resume", str(run), "--run-dir", str(fresh), "--quiet"]) == 2
+    assert "names another" in capsys.readouterr().err
+    assert cli_main(["train", "--resume", str(run), "--algo", "mtsac", "--quiet"]) == 2
+    assert "cannot resume it" in capsys.readouterr().err
+    assert cli_main(["train", "--resume", str(run), "--algo", "sac", "--run-dir", f"{run}/.",
+                     "--steps", "400", "--quiet"]) == 0  # fmt: skip
+    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["env_steps"] == 400
+
+
+def test_torn_last_metrics_line_resumes_and_corrupt_run_files_are_named(tmp_path, capsys):
+    run = tmp_path / "run"
+    _run(run, steps=200, checkpoint_interval=0)
+    jsonl = run / "metrics.jsonl"
+    jsonl.write_text(jsonl.read_text() + '{"env_steps": 300, "upd')  # kill -9 mid-row
+    rows = _resume(run, 400)[2]
+    assert [r["env_steps"] for r in rows] == [100, 200, 300, 400]
+    err = capsys.readouterr().err
+    assert f"warning: {jsonl}: dropped its torn last line" in err and len(err.splitlines()) == 1
+    # a broken row before the last is corruption: named with its line
+    lines = jsonl.read_text().splitlines()
+    jsonl.write_text("\n".join([lines[0], lines[1][:15], *lines[2:]]) + "\n")
+    with pytest.raises(ValueError, match=r"metrics\.jsonl, line 2: not valid JSON"):
+        _resume(run, 500)
+    with pytest.raises(ValueError, match=r"metrics\.jsonl, line 2: not valid JSON"):
+        read_run(run)
+    # a checkpoint whose meta.json lists no files is incomplete, and named
+    meta = latest_checkpoint(run / "checkpoints") / "meta.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "files": {}}))
+    assert cli_main(["eval", "--agent", str(run), "--benchmark", "MT1(reach)", "--variations", "1",
+                     "--quiet"]) == 2  # fmt: skip
+    assert f"{meta.parent}: incomplete or corrupt checkpoint" in capsys.readouterr().err
+    # config.json and a checkpoint's meta.json name themselves too
+    (run / "config.json").write_text('{"algo": "sac" "benchmark"}')
+    assert cli_main(["train", "--resume", str(run), "--quiet"]) == 2
+    assert f"{run / 'config.json'}: not a readable run config" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"config\.json: not valid JSON"):
+        read_run(run)
+    meta.write_text('{"format": "manyworld.checkpoint" "x"}')
+    with pytest.raises(CheckpointError, match=f"{meta}: unreadable"):
+        load_checkpoint(meta.parent)
 
 
 def test_foreign_run_dir_and_bad_config(tmp_path):

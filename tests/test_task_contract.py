@@ -1,6 +1,7 @@
 """Contract tests run over every registered task (fast tier)."""
 
 import json
+import re
 
 import gymnasium as gym
 import mujoco
@@ -10,6 +11,7 @@ from gymnasium.utils.env_checker import check_env
 
 from manyworld.envs.batch_env import BatchEnv
 from manyworld.quality import check_task
+from manyworld.tasks import rewards
 from manyworld.tasks.base import get_task
 
 CI_VARIATIONS = 10
@@ -30,6 +32,18 @@ def test_docstring_sections(task_name):
     doc = get_task(task_name).__doc__
     for section in ("Description:", "Randomization:", "Success:", "Reward terms:", "Version history:"):
         assert section in doc, f"{task_name} docstring lacks {section}"
+
+
+def test_reward_weights_are_declared_and_documented(task_name):
+    # each task owns its weights (a family's shared evaluate reads them from the task), they
+    # make a weighted mean of the terms, and the docstring's formula is theirs, in their order
+    task = get_task(task_name)
+    assert "reward_weights" in vars(task), f"{task_name} declares no reward_weights of its own"
+    assert not rewards.weight_problems(task.reward_weights)
+    doc = " ".join(task.__doc__.split())
+    written = re.search(r"Reward = 10 on success, else 9 \* (?:\((?P<many>[^)]*)\)|(?P<one>\w+))", doc)
+    assert written, f"{task_name} docstring lacks 'Reward = 10 on success, else 9 * (...)'"
+    assert (written["many"] or written["one"]) == rewards.formula(task.reward_weights)
 
 
 def test_everything_is_named(task_name):

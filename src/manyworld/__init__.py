@@ -14,11 +14,10 @@ import os as _os
 if "MUJOCO_GL" not in _os.environ and not _os.environ.get("DISPLAY"):
     _os.environ["MUJOCO_GL"] = "egl"
 
+from manyworld._version import __version__
 from manyworld.envs import BatchEnv, ManyWorldEnv, ManyWorldVectorEnv
 from manyworld.envs.registration import register_gymnasium_envs
 from manyworld.tasks import Task, TaskParams, get_task, register, task_names
-
-__version__ = "0.1.0"
 
 register_gymnasium_envs()
 

@@ -1,9 +1,12 @@
-"""The ``manyworld`` command: list, check, render, rollout, bench, demo, benchmark, eval, compare."""
+"""The ``manyworld`` command: list, check, render, rollout, bench, demo, benchmark, eval, compare,
+curves, train."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -14,17 +17,44 @@ from manyworld.evaluation.results import write_json_atomic
 
 
 def _tasks(names: list[str]) -> list[str]:
+    from manyworld.benchmarks.suites import TAGS
     from manyworld.tasks.base import get_task, task_names
 
     if not names or names == ["all"]:
         return task_names()
     out = []
     for n in names:
-        if n in {"MT10", "ML10-train", "ML10-test", "ML45-train", "ML45-test", "CW"}:
+        if n in TAGS:
             out += task_names(tag=n)
         else:
             out.append(get_task(n).name)
     return out
+
+
+def _positive(flag: str, value: int) -> None:
+    """Refuse a count flag below 1, naming the flag."""
+    if value < 1:
+        raise ValueError(f"{flag} must be a positive integer, got {value}")
+
+
+def _check_out(path: str | Path | None, flag: str, example: str) -> None:
+    """Refuse an output path that cannot be written, before the work it is to hold is done.
+
+    Missing folders are fine (they are made when the file is written); a
+    directory, a path through a file, or an unwritable folder is an error.
+    """
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{flag} {path} is a directory; give a file name, e.g. {path / example}")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"{flag} {path}: {folder} is a file, so no folder can be made there")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{flag} {path}: cannot write in {folder} (permission denied or read-only)")
 
 
 # ----------------------------------------------------------------- commands
@@ -43,6 +73,7 @@ def cmd_list(args) -> int:
 def cmd_check(args) -> int:
     from manyworld.quality import check_task
 
+    _check_out(args.out, "--out", "check.json")
     names = _tasks(args.tasks)
     failed, results = [], []
     t0 = time.perf_counter()
@@ -64,12 +95,16 @@ def cmd_check(args) -> int:
 
 def cmd_render(args) -> int:
     from manyworld.envs.batch_env import BatchEnv
-    from manyworld.report.render import WorldRenderer, contact_sheet, save_image
+    from manyworld.report.render import WorldRenderer, check_image_path, contact_sheet, save_image
     from manyworld.sim.scene import CAMERAS
 
     if args.camera not in CAMERAS:
         print(f"unknown camera {args.camera!r}; cameras: {', '.join(CAMERAS)}", file=sys.stderr)
         return 2
+    for flag in ("width", "height", "columns"):
+        _positive(f"--{flag}", getattr(args, flag))
+    check_image_path(args.out)
+    _check_out(args.out, "--out", "render.png")
     names = _tasks(args.tasks)
     images = []
     for name in names:
@@ -85,9 +120,14 @@ def cmd_render(args) -> int:
 
 def cmd_rollout(args) -> int:
     from manyworld.envs.batch_env import BatchEnv
-    from manyworld.report.render import WorldRenderer, save_video
+    from manyworld.report.render import WorldRenderer, check_video_path, save_video
     from manyworld.tasks.base import get_task
 
+    for flag in ("width", "height", "frame_skip"):
+        _positive("--" + flag.replace("_", "-"), getattr(args, flag))
+    if args.video:
+        check_video_path(args.video)
+        _check_out(args.video, "--video", "rollout.gif")
     task = get_task(args.task)
     env = BatchEnv(task, 1, seed=args.seed, variations=args.split)
     rng = np.random.default_rng(args.seed)
@@ -119,6 +159,13 @@ def cmd_rollout(args) -> int:
 def cmd_bench(args) -> int:
     from manyworld import bench
 
+    # timing nothing gives no rate: a step count of 0 is a mistake, not a quick run
+    _positive("--steps", args.steps)
+    _positive("--repeats", args.repeats)
+    if args.metaworld_python and shutil.which(args.metaworld_python) is None:
+        raise ValueError(f"--metaworld-python {args.metaworld_python}: no such executable (give the "
+                         "python of a venv with metaworld==3.1.1)")
+    _check_out(args.out, "--out", "speed.json")
     names = _tasks(args.tasks)
     worlds = tuple(int(x) for x in args.worlds.split(","))
     speeds = []
@@ -198,6 +245,7 @@ def cmd_benchmark(args) -> int:
         print("error: `manyworld benchmark show` needs a benchmark name, e.g. MT10 or MT1(reach)",
               file=sys.stderr)
         return 2
+    _check_out(args.json, "--json", "benchmark.json")
     bench = get_benchmark(args.name, variation_seed=args.variation_seed)
     print(bench.describe())
     if args.json and not bench.missing_tasks():
@@ -223,6 +271,10 @@ def cmd_eval(args) -> int:
         write_result,
     )
 
+    if args.variations is not None:
+        _positive("--variations", args.variations)
+    _check_out(args.out, "--out", "result.json")
+    _check_out(args.csv, "--csv", "episodes.csv")
     bench = get_benchmark(args.benchmark, variation_seed=args.variation_seed)
     bench.require_tasks()
     agent = load_agent(args.agent, seed=args.seed, meta=bench.kind == "ML")
@@ -233,6 +285,7 @@ def cmd_eval(args) -> int:
               "result's protocol records it and compares only with goal-visible runs", file=sys.stderr)
     stream = None if args.quiet else sys.stderr
     common = {"horizon": args.horizon, "terminate_on_success": not args.no_terminate_on_success}
+    variations = 50 if args.variations is None else args.variations  # MT/CW; 0 is refused
     one_hot = False if args.no_one_hot else None
     if bench.kind == "ML":
         if not hasattr(agent, "adapt") or not hasattr(agent, "init"):
@@ -245,7 +298,7 @@ def cmd_eval(args) -> int:
                                        label=args.label, progress=stream)
     elif bench.kind == "CW":
         # a fixed agent, scored after every stage: the harness's scripted run
-        cw = ContinualEvaluation(bench, CWProtocol(**common, variations_per_task=args.variations or 50,
+        cw = ContinualEvaluation(bench, CWProtocol(**common, variations_per_task=variations,
                                                    episodes_per_variation=args.episodes, one_hot=one_hot,
                                                    goal_visible=goal_visible), seed=args.seed, progress=stream)
         for stage in range(len(bench.sequence)):
@@ -254,7 +307,7 @@ def cmd_eval(args) -> int:
         cw.close()
     else:
         protocol = MTProtocol(**common, episodes_per_variation=args.episodes,
-                              variations_per_task=args.variations or 50, one_hot=one_hot,
+                              variations_per_task=variations, one_hot=one_hot,
                               goal_visible=goal_visible)
         result = evaluate_multitask(agent, bench, protocol, seed=args.seed, env_steps_trained=args.env_steps,
                                     label=args.label, progress=stream)
@@ -292,6 +345,7 @@ def cmd_compare(args) -> int:
     """Compare result files (refusing mismatched protocols) and print a table with CIs."""
     from manyworld.evaluation.compare import compare, format_table
 
+    _check_out(args.json, "--json", "comparison.json")
     summary = compare(args.results, reps=args.reps, confidence=args.confidence, seed=args.seed)
     print(format_table(summary))
     if args.json:

@@ -15,6 +15,7 @@ import numpy as np
 
 from manyworld.envs.batch_env import BatchEnv
 from manyworld.envs.rollout import run_episodes
+from manyworld.tasks import rewards
 from manyworld.tasks.base import NUM_VARIATIONS, Task, get_task
 
 EXPERT_MIN_SUCCESS = 0.95
@@ -69,6 +70,8 @@ class Rollout:
     warnings: int
     nonfinite: int
     obs_outside: int
+    terms_match_weights: bool
+    reward_from_weights: bool
 
 
 def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when_solved: bool) -> Rollout:
@@ -89,7 +92,8 @@ def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when
     res = run_episodes(env, policy, max_steps=steps, stop=np.all if stop_when_solved else None,
                        on_step=tally)
     return Rollout(res.success, res.first_success, res.returns, tally.reward_min, tally.reward_max,
-                   tally.reward_10_iff_success, tally.warnings, tally.nonfinite, tally.obs_outside)
+                   tally.reward_10_iff_success, tally.warnings, tally.nonfinite, tally.obs_outside,
+                   tally.terms_match_weights, tally.reward_from_weights)
 
 
 @dataclass
@@ -103,6 +107,8 @@ class _Tally:
     warnings: int = 0
     nonfinite: int = 0
     obs_outside: int = 0
+    terms_match_weights: bool = True
+    reward_from_weights: bool = True
 
     def __call__(self, t, obs, reward, terminated, truncated, info, active) -> None:
         r = reward[active]
@@ -112,6 +118,15 @@ class _Tally:
         self.warnings += int(info["physics_warning"][active].sum())
         self.nonfinite += int((~np.isfinite(obs[active])).any(axis=1).sum())
         self.obs_outside += int(self.env.obs_clipped[active].sum())
+        weights = self.env.task_cls.reward_weights
+        if weights:
+            # the env reports each term as info["reward_<term>"]
+            terms = {k.removeprefix("reward_"): v[active] for k, v in info.items() if k.startswith("reward_")}
+            if set(terms) != rewards.term_names(weights):
+                self.terms_match_weights = False
+            elif self.reward_from_weights:
+                expected = rewards.finish(rewards.weighted_sum(weights, terms), info["success"][active])
+                self.reward_from_weights = bool(np.array_equal(expected, r))
 
 
 def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, seed: int = 0) -> GateReport:
@@ -122,6 +137,9 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
         num_variations: how many of the 50 train and 50 test variations to
             check (the CI tier uses fewer; the full gate uses all 50).
         seed: seed of the random policy and the env.
+
+    Raises:
+        ValueError: ``num_variations`` outside 1 to the task's variations per split.
     """
     task_cls = get_task(task) if isinstance(task, str) else task
     t0 = time.perf_counter()
@@ -129,6 +147,10 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
     k = num_variations
     train = task_cls.variations("train")
     test = task_cls.variations("test")
+    most = min(len(train), len(test))
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= most:
+        raise ValueError(f"{task_cls.name} has {most} variations per split (train and test): "
+                         f"check 1 to {most} of them, not {k!r}")
 
     # --- the variation sets
     P = task_cls.Params
@@ -138,6 +160,13 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
     report.add("variations", distinct and disjoint and inside and len(train) == len(test) == NUM_VARIATIONS,
                f"{len(train)} train + {len(test)} test, distinct={distinct}, disjoint={disjoint}, "
                f"inside ranges and constraint={inside}")
+
+    # --- the reward weights: a weighted mean of the terms (see rewards.weight_problems)
+    weights = task_cls.reward_weights
+    problems = rewards.weight_problems(weights) if weights else []
+    report.add("reward weights", not problems,
+               f"{rewards.formula(weights)}: " + ("; ".join(problems) or "non-negative, sum to 1")
+               if weights else "none declared (the reward is not checked against weights)")
 
     env = BatchEnv(task_cls, k, seed=seed)
 
@@ -189,6 +218,12 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
     report.add("reward range", 0.0 <= rmin and rmax <= 10.0, f"rewards in [{rmin:.3f}, {rmax:.3f}]")
     report.add("reward 10 iff success", all(r.reward_10_iff_success for r in every),
                "reward equals 10 exactly at the successful steps")
+    if weights:
+        match = all(r.terms_match_weights for r in every)
+        exact = match and all(r.reward_from_weights for r in every)
+        report.add("reward from its weights", exact,
+                   f"reported terms {'are' if match else 'are not'} those the weights read; the reward "
+                   f"{'is' if exact else 'is not'} 10 on success, else 9 * the weighted sum, at every step")
     expert_return = float(np.mean([results[s].episode_reward.mean() for s in results]))
     random_return = float(baselines["random"].episode_reward.mean())
     report.metrics["expert_return"], report.metrics["random_return"] = expert_return, random_return

@@ -86,7 +86,7 @@ from manyworld.agents.onpolicy import (
     make_policy,
     policy_dist,
 )
-from manyworld.agents.trpo import _natural_gradient
+from manyworld.agents.trpo import natural_gradient
 from manyworld.train.checkpoint import flatten, unflatten
 from manyworld.train.config import (
     check_fraction,
@@ -294,7 +294,7 @@ def update(cfg: MAMLConfig, state: MAMLState, pre: dict, post: dict):
     """One outer TRPO step on the post-adaptation surrogate, through the inner step.
 
     Natural-gradient direction by conjugate gradient on the Fisher matrix of the mean
-    KL(π_old || π_θ'(θ)) (:func:`manyworld.agents.trpo._natural_gradient`), scaled to
+    KL(π_old || π_θ'(θ)) (:func:`manyworld.agents.trpo.natural_gradient`), scaled to
     the KL bound, then a backtracking line search that stops at the first candidate
     that improves the surrogate within the bound (each candidate costs an inner step
     per world, so it stops early rather than scoring them all); none: no change.
@@ -323,7 +323,7 @@ def update(cfg: MAMLConfig, state: MAMLState, pre: dict, post: dict):
         kl = gaussian_kl(mean0, log_std0, mean, log_std)
         return jnp.sum(ratio * post["advantage"] * post["mask"]) / n, jnp.sum(kl * post["mask"]) / n
 
-    x, g, fvp = _natural_gradient(cfg, theta0, surrogate, mean_kl)
+    x, g, fvp = natural_gradient(cfg, theta0, surrogate, mean_kl)
     full_step = jnp.sqrt(2.0 * cfg.max_kl / jnp.maximum(jnp.vdot(x, fvp(x)), 1e-12)) * x
     l_old = surrogate(theta0)
     ratios = cfg.backtrack_ratio ** jnp.arange(cfg.backtrack_steps, dtype=jnp.float32)

@@ -272,7 +272,7 @@ def init_state(cfg: PEARLConfig, key: jax.Array) -> PEARLState:
     k_sac, k_enc = jax.random.split(key)
     scfg = sac_config(cfg)
     encoder = make_encoder(cfg).init(k_enc, jnp.zeros((1, cfg.context_dim)))
-    opt = sac._adam(scfg, cfg.encoder_lr)  # the optimiser sac.py builds its states with
+    opt = sac.optimizer(scfg, cfg.encoder_lr)  # the optimiser sac.py builds its states with
     return PEARLState(sac.init_state(scfg, k_sac), encoder, opt.init(encoder))
 
 
@@ -315,7 +315,7 @@ def _one_update(cfg: PEARLConfig, state: PEARLState, batch: dict, key: jax.Array
     (_, (td, kl, q, z, var)), (c_grads, e_grads) = jax.value_and_grad(
         critic_loss, has_aux=True
     )((s.critic, state.encoder))
-    tx_c, tx_e = sac._adam(scfg, cfg.critic_lr), sac._adam(scfg, cfg.encoder_lr)
+    tx_c, tx_e = sac.optimizer(scfg, cfg.critic_lr), sac.optimizer(scfg, cfg.encoder_lr)
     c_upd, critic_opt = tx_c.update(c_grads, s.critic_opt, s.critic)
     critic = optax.apply_updates(s.critic, c_upd)
     e_upd, encoder_opt = tx_e.update(e_grads, state.encoder_opt, state.encoder)
@@ -330,7 +330,7 @@ def _one_update(cfg: PEARLConfig, state: PEARLState, batch: dict, key: jax.Array
         return jnp.mean(alpha * logp - q_pi), logp
 
     (a_loss, logp), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(s.actor)
-    tx_a = sac._adam(scfg, cfg.actor_lr)
+    tx_a = sac.optimizer(scfg, cfg.actor_lr)
     a_upd, actor_opt = tx_a.update(a_grads, s.actor_opt, s.actor)
     actor = optax.apply_updates(s.actor, a_upd)
 
@@ -341,7 +341,7 @@ def _one_update(cfg: PEARLConfig, state: PEARLState, batch: dict, key: jax.Array
         return jnp.mean(-jnp.exp(log_alpha[0]) * slack)
 
     al_loss, al_grads = jax.value_and_grad(alpha_loss)(s.log_alpha)
-    al_upd, alpha_opt = sac._adam(scfg, cfg.alpha_lr).update(al_grads, s.alpha_opt)
+    al_upd, alpha_opt = sac.optimizer(scfg, cfg.alpha_lr).update(al_grads, s.alpha_opt)
     log_alpha = optax.apply_updates(s.log_alpha, al_upd)
 
     target_critic = optax.incremental_update(critic, s.target_critic, cfg.tau)

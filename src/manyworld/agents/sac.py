@@ -229,7 +229,11 @@ class SACState(NamedTuple):
     updates: jax.Array  # int32 counter
 
 
-def _adam(cfg: SACConfig, lr: float) -> optax.GradientTransformation:
+def optimizer(cfg: SACConfig, lr: float) -> optax.GradientTransformation:
+    """Adam at learning rate ``lr``, after a global gradient-norm clip when ``cfg.max_grad_norm > 0``.
+
+    The optimiser of every network SAC trains (PEARL's too).
+    """
     adam = optax.adam(lr, eps=cfg.adam_eps)
     if cfg.max_grad_norm > 0:
         return optax.chain(optax.clip_by_global_norm(cfg.max_grad_norm), adam)
@@ -253,9 +257,9 @@ def init_state(cfg: SACConfig, key: jax.Array) -> SACState:
         critic=critic,
         target_critic=critic,
         log_alpha=log_alpha,
-        actor_opt=_adam(cfg, cfg.actor_lr).init(actor),
-        critic_opt=_adam(cfg, cfg.critic_lr).init(critic),
-        alpha_opt=_adam(cfg, cfg.alpha_lr).init(log_alpha),
+        actor_opt=optimizer(cfg, cfg.actor_lr).init(actor),
+        critic_opt=optimizer(cfg, cfg.critic_lr).init(critic),
+        alpha_opt=optimizer(cfg, cfg.alpha_lr).init(log_alpha),
         updates=jnp.zeros((), jnp.int32),
     )
 
@@ -286,7 +290,7 @@ def _one_update(cfg: SACConfig, state: SACState, batch: dict, key: jax.Array):
         return 0.5 * jnp.mean(jnp.sum((q - target) ** 2, axis=0)), q
 
     (c_loss, q), c_grads = jax.value_and_grad(critic_loss, has_aux=True)(state.critic)
-    c_upd, critic_opt = _adam(cfg, cfg.critic_lr).update(c_grads, state.critic_opt, state.critic)
+    c_upd, critic_opt = optimizer(cfg, cfg.critic_lr).update(c_grads, state.critic_opt, state.critic)
     critic = optax.apply_updates(state.critic, c_upd)
 
     # ACTOR: maximise min-Q minus the entropy penalty (critic after its update)
@@ -296,7 +300,7 @@ def _one_update(cfg: SACConfig, state: SACState, batch: dict, key: jax.Array):
         return jnp.mean(alpha * logp - q_pi), logp
 
     (a_loss, logp), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(state.actor)
-    a_upd, actor_opt = _adam(cfg, cfg.actor_lr).update(a_grads, state.actor_opt, state.actor)
+    a_upd, actor_opt = optimizer(cfg, cfg.actor_lr).update(a_grads, state.actor_opt, state.actor)
     actor = optax.apply_updates(state.actor, a_upd)
 
     # TEMPERATURE: drive each task's policy entropy to the target entropy
@@ -307,7 +311,7 @@ def _one_update(cfg: SACConfig, state: SACState, batch: dict, key: jax.Array):
         return jnp.mean(-_alpha_of(cfg, log_alpha, task) * slack)
 
     al_loss, al_grads = jax.value_and_grad(alpha_loss)(state.log_alpha)
-    al_upd, alpha_opt = _adam(cfg, cfg.alpha_lr).update(al_grads, state.alpha_opt)
+    al_upd, alpha_opt = optimizer(cfg, cfg.alpha_lr).update(al_grads, state.alpha_opt)
     log_alpha = optax.apply_updates(state.log_alpha, al_upd)
 
     # TARGETS: Polyak averaging

@@ -201,7 +201,7 @@ def _policy_problem(cfg: TRPOConfig, policy_params: Any, batch: dict):
     return theta0, unravel, surrogate, mean_kl
 
 
-def _natural_gradient(cfg: TRPOConfig, theta0: jax.Array, surrogate, mean_kl):
+def natural_gradient(cfg: TRPOConfig, theta0: jax.Array, surrogate, mean_kl):
     """Gradient g of L, the damped Fisher-vector product, and x = CG(F, g)."""
     g = jax.grad(surrogate)(theta0)
     kl_grad = jax.grad(mean_kl)
@@ -221,13 +221,13 @@ def natural_gradient_direction(
     Exposed for tests; :func:`update` computes the same thing internally.
     """
     theta0, _, surrogate, mean_kl = _policy_problem(cfg, policy_params, batch)
-    x, g, _ = _natural_gradient(cfg, theta0, surrogate, mean_kl)
+    x, g, _ = natural_gradient(cfg, theta0, surrogate, mean_kl)
     return x, g
 
 
 def _policy_step(cfg: TRPOConfig, policy_params: Any, batch: dict):
     theta0, unravel, surrogate, mean_kl = _policy_problem(cfg, policy_params, batch)
-    x, _, fvp = _natural_gradient(cfg, theta0, surrogate, mean_kl)
+    x, _, fvp = natural_gradient(cfg, theta0, surrogate, mean_kl)
     # scale so that the quadratic KL model 0.5 s·Fs equals max_kl
     full_step = jnp.sqrt(2.0 * cfg.max_kl / jnp.maximum(jnp.vdot(x, fvp(x)), 1e-12)) * x
     l_old = surrogate(theta0)

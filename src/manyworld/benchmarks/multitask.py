@@ -23,7 +23,12 @@ import numpy as np
 from gymnasium import spaces
 
 from manyworld.benchmarks.sampling import TaskVariation
-from manyworld.envs.batch_env import MAX_EPISODE_STEPS, BatchEnv
+from manyworld.envs.batch_env import (
+    MAX_EPISODE_STEPS,
+    BatchEnv,
+    check_actions,
+    check_integer_ids,
+)
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import DEFAULT_VARIATION_SEED, get_task
 
@@ -123,10 +128,17 @@ class MultiTaskEnv:
             counts = [worlds_per_task.get(t, 0) for t in self.task_names]
         elif isinstance(worlds_per_task, (int, np.integer)):
             counts = [worlds_per_task] * k
-        else:
+        elif isinstance(worlds_per_task, (Sequence, np.ndarray)) and not isinstance(
+            worlds_per_task, str
+        ):
             counts = list(worlds_per_task)
             if len(counts) != k:
                 raise ValueError(f"worlds_per_task has {len(counts)} entries for {k} tasks")
+        else:
+            raise TypeError(
+                f"worlds_per_task must be an integer, one integer per task, or a dict task -> "
+                f"integer, got {worlds_per_task!r}"
+            )
         counts = np.asarray(counts)
         if counts.dtype.kind not in "iu" or (counts < 0).any() or counts.sum() < 1:
             raise ValueError(
@@ -295,18 +307,7 @@ class MultiTaskEnv:
             info dict of (W,) arrays with the keys every stepped task reports
             (``success`` always).
         """
-        a = np.asarray(actions, dtype=np.float64)
-        if a.shape != (self.num_worlds, 4):
-            raise ValueError(
-                f"actions must have shape ({self.num_worlds}, 4) (one 4-d action per world), "
-                f"got {a.shape}"
-            )
-        bad = ~np.isfinite(a).all(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"actions of worlds {np.flatnonzero(bad)[:10].tolist()} contain NaN or inf; "
-                "nothing was stepped"
-            )
+        a = check_actions(actions, self.num_worlds)
         ended = self.needs_reset
         if active is not None:
             active = np.asarray(active)
@@ -351,6 +352,7 @@ class MultiTaskEnv:
                     f"a boolean world mask must have shape ({self.num_worlds},), got {ids.shape}"
                 )
             return np.flatnonzero(ids)
+        check_integer_ids(ids)
         ids = np.unique(ids.astype(np.int64).ravel())
         if ids.size and (ids[0] < 0 or ids[-1] >= self.num_worlds):
             raise ValueError(

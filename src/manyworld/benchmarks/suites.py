@@ -50,7 +50,9 @@ MT25 = MT10 + (
     "dial-turn",
 )
 
-# All 50 tasks, in Meta-World's alphabetical-ish v3 order (the fact sheet's table).
+# All 50 tasks, in Meta-World's alphabetical-ish v3 order: ``ALL_V3_ENVIRONMENTS`` of
+# ``metaworld/env_dict.py`` (Farama-Foundation/Metaworld at commit eda5ba4; other revisions
+# of that file order reach, push and push-back differently).
 MT50 = (
     "assembly",
     "basketball",
@@ -140,6 +142,22 @@ CW10 = (
     "peg-unplug-side",
 )
 CW20 = CW10 + CW10
+
+# The tags of the tasks (``Task.tags``, ``manyworld list TAG``, ``task_names(TAG)``): the
+# lists above are their only source, so that a tag always names its benchmark's tasks.
+TAGS = {
+    "MT10": MT10,
+    "ML10-train": ML10_TRAIN,
+    "ML10-test": ML10_TEST,
+    "ML45-train": ML45_TRAIN,
+    "ML45-test": ML45_TEST,
+    "CW": CW10,
+}
+
+
+def tags_of(task: str) -> tuple[str, ...]:
+    """The tags of a task: the lists of :data:`TAGS` it is on, in that order."""
+    return tuple(tag for tag, names in TAGS.items() if task in names)
 
 
 def check_splits() -> None:

@@ -33,9 +33,42 @@ _OBJ_HIGH = np.array([3.0, 3.6, 2.0])
 # Unit quaternions: MuJoCo's normalisation can leave a component one rounding
 # step above 1, so the bound carries that much slack.
 _QUAT_BOUND = 1.0 + 1e-9
+# The arrays of a get_state() snapshot besides the physics: key -> attribute.
+_STATE_ARRAYS = {"params": "params", "goal": "goal", "elapsed": "elapsed",
+                 "needs_reset": "needs_reset", "pinned": "pinned", "prev_frame": "_prev_frame",
+                 "obs": "_obs"}
 # How far the hand may be from its workspace box: the mocap target never
 # leaves it and the hand lags the target by a few centimetres at most.
 _HAND_SLACK = 0.1
+
+
+def check_actions(actions: Any, num_worlds: int) -> np.ndarray:
+    """``actions`` as a (num_worlds, 4) float64 array, or an error that says what is wrong.
+
+    Only real numbers are actions: numeric strings, bools and complex numbers
+    are refused rather than converted (a complex number would lose its
+    imaginary part silently).
+    """
+    a = np.asarray(actions)
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"actions must be a real float array of shape ({num_worlds}, 4), got "
+                        f"{a.dtype} values")
+    a = a.astype(np.float64, copy=False)
+    if a.shape != (num_worlds, 4):
+        raise ValueError(f"actions must have shape ({num_worlds}, 4) (one 4-d action per world), "
+                         f"got {a.shape}")
+    finite = np.isfinite(a).all(axis=1)
+    if not finite.all():
+        raise ValueError(f"actions of worlds {np.flatnonzero(~finite)[:10].tolist()} contain NaN or inf; "
+                         "nothing was stepped")
+    return a
+
+
+def check_integer_ids(ids: np.ndarray) -> None:
+    """Refuse world ids that are not integers (``1.7`` is no world; nothing is rounded)."""
+    if ids.size and ids.dtype.kind not in "iu":
+        raise TypeError(f"world ids must be integers or a boolean mask, got {ids.dtype} values "
+                        f"{ids.ravel()[:10].tolist()}")
 
 
 class BatchEnv:
@@ -105,6 +138,7 @@ class BatchEnv:
         self.elapsed = np.zeros(n, dtype=np.int64)
         self.needs_reset = np.ones(n, dtype=bool)
         self._prev_frame = np.zeros((n, obs_lib.FRAME_DIM))
+        self._obs = np.zeros((n, obs_lib.OBS_DIM))  # the observations last returned
         self.obs_clipped = np.zeros(n, dtype=bool)
         self._make_spaces()
 
@@ -177,14 +211,20 @@ class BatchEnv:
 
         Args:
             seed: reseeds this env's generator before drawing variations.
-            ids: worlds to reset: indices or a boolean mask.
+            ids: worlds to reset: integer indices or a boolean mask. An empty
+                selection (``terminated | truncated`` with no world done)
+                resets nothing.
 
         Returns:
-            The observations of all N worlds (N, 39) and an info dict of (N,) arrays.
+            The observations of all N worlds (N, 39): first observations for the
+            reset worlds, the last ones returned for the others; and an info dict
+            of (N,) arrays.
         """
         if seed is not None:
             self.rng = np.random.default_rng(seed)
         ids = self._ids(ids)
+        if not ids.size:
+            return self._obs.copy(), {"variation": self.params.copy()}
         free = ids[~self.pinned[ids]]
         if free.size:
             self.params[free] = self._draw(free.size)
@@ -194,8 +234,8 @@ class BatchEnv:
         self.needs_reset[ids] = False
         frame = self._frame()
         self._prev_frame[ids] = frame[ids]
-        obs = self._assemble(frame)
-        return obs, {"variation": self.params.copy()}
+        self._obs[ids] = self._assemble(frame)[ids]
+        return self._obs.copy(), {"variation": self.params.copy()}
 
     def _restore_initial_states(self, ids: np.ndarray) -> None:
         keys = [row.tobytes() for row in self.params[ids]]
@@ -250,6 +290,7 @@ class BatchEnv:
             obs (N, 39), reward (N,), terminated (N,), truncated (N,), info of (N,) arrays.
 
         Raises:
+            TypeError: ``actions`` are not real numbers (strings, bools, complex).
             ValueError: wrong shape, NaN or inf in ``actions``, a malformed
                 ``active`` mask, or an (active) world whose episode ended and
                 was not reset. Nothing is stepped then.
@@ -264,6 +305,7 @@ class BatchEnv:
         frame = self._frame()
         obs = self._assemble(frame)
         self._prev_frame = frame
+        self._obs = obs.copy()
         ev = self.task.evaluate(sim, self.goal)
         unstable = sim.unstable()
         if active is None:
@@ -291,14 +333,7 @@ class BatchEnv:
 
     def _check_step(self, actions: Any, active: Any) -> tuple[np.ndarray, np.ndarray | None]:
         n = self.num_worlds
-        a = np.asarray(actions, dtype=np.float64)
-        if a.shape != (n, 4):
-            raise ValueError(f"actions must have shape ({n}, 4) (one 4-d action per world), "
-                             f"got {a.shape}")
-        finite = np.isfinite(a).all(axis=1)
-        if not finite.all():
-            raise ValueError(f"actions of worlds {np.flatnonzero(~finite)[:10].tolist()} contain NaN or inf; "
-                             "nothing was stepped")
+        a = check_actions(actions, n)
         ended = self.needs_reset
         if active is not None:
             active = np.asarray(active)
@@ -340,6 +375,7 @@ class BatchEnv:
             if ids.shape != (self.num_worlds,):
                 raise ValueError(f"a boolean world mask must have shape ({self.num_worlds},), got {ids.shape}")
             return np.flatnonzero(ids)
+        check_integer_ids(ids)
         ids = np.unique(ids.astype(np.int64).ravel())
         if ids.size and (ids[0] < 0 or ids[-1] >= self.num_worlds):
             raise ValueError(f"world ids must be in [0, {self.num_worlds}), got {ids.tolist()}")
@@ -349,22 +385,64 @@ class BatchEnv:
         """The variation of world ``world`` as the task's parameter dataclass."""
         return self.task_cls.Params.from_vector(self.params[world])
 
-    def get_state(self) -> dict[str, np.ndarray]:
-        """A copy of everything needed to resume all worlds exactly (see :meth:`set_state`)."""
-        return {"physics": self.sim.state.copy(), "params": self.params.copy(), "goal": self.goal.copy(),
-                "elapsed": self.elapsed.copy(), "needs_reset": self.needs_reset.copy(),
-                "prev_frame": self._prev_frame.copy(), "pinned": self.pinned.copy()}
+    def get_state(self) -> dict[str, Any]:
+        """A copy of everything needed to resume all worlds exactly (see :meth:`set_state`).
 
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        """Restore a :meth:`get_state` snapshot; later steps are bit-identical to the original's."""
-        if state["physics"].shape != self.sim.state.shape:
-            raise ValueError(f"state is for {state['physics'].shape} worlds x state size, "
-                             f"this env has {self.sim.state.shape}")
+        Plain data, no pickle: numpy arrays (physics, variations, goals, episode
+        counters, the last observations), the task's name and version, and the
+        state of the generator that draws variations (``bit_generator.state``),
+        so that resets after a restore draw what they drew after the snapshot.
+        """
+        return {"task": self.task_cls.name, "task_version": self.task_cls.version,
+                "physics": self.sim.state.copy(), "rng": self.rng.bit_generator.state,
+                **{key: getattr(self, attr).copy() for key, attr in _STATE_ARRAYS.items()}}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`get_state` snapshot: later steps and resets are bit-identical to the
+        original's.
+
+        Raises:
+            TypeError: ``state`` is not a dict.
+            ValueError: the snapshot is of another task or task version, or of
+                another number of worlds, or a key is missing, unknown, or of the
+                wrong shape or dtype. It is checked whole before anything is
+                written, so a refused snapshot leaves the env as it was.
+        """
+        rng = self._check_state(state)
         self.sim.state[...] = state["physics"]
-        for key in ("params", "goal", "elapsed", "needs_reset", "pinned"):
-            getattr(self, key)[...] = state[key]
-        self._prev_frame = state["prev_frame"].copy()
+        for key, attr in _STATE_ARRAYS.items():
+            getattr(self, attr)[...] = state[key]
+        self.rng = rng
         self.sim.forward()
+
+    def _check_state(self, state: Any) -> np.random.Generator:
+        """Validate a snapshot for :meth:`set_state`; returns its generator, restored."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from get_state(), got {type(state).__name__}")
+        want = {"task", "task_version", "physics", "rng", *_STATE_ARRAYS}
+        missing, unknown = sorted(want - set(state)), sorted(set(state) - want, key=str)
+        if missing or unknown:
+            raise ValueError(f"not a BatchEnv.get_state() snapshot: missing keys {missing}, "
+                             f"unknown keys {unknown}")
+        ours = (self.task_cls.name, self.task_cls.version)
+        if (state["task"], state["task_version"]) != ours:
+            raise ValueError(f"state is of task {state['task']!r} v{state['task_version']}, this env "
+                             f"runs {ours[0]!r} v{ours[1]}")
+        current = {"physics": self.sim.state, **{k: getattr(self, a) for k, a in _STATE_ARRAYS.items()}}
+        for key, have in current.items():
+            got = state[key]
+            if not isinstance(got, np.ndarray) or got.shape != have.shape or got.dtype != have.dtype:
+                desc = (f"{got.dtype} array of shape {got.shape}" if isinstance(got, np.ndarray)
+                        else type(got).__name__)
+                raise ValueError(f"state[{key!r}] must be a {have.dtype} array of shape {have.shape} "
+                                 f"(this env's {self.num_worlds} worlds), got a {desc}")
+        rng = np.random.Generator(type(self.rng.bit_generator)())
+        try:
+            rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError) as err:
+            raise ValueError(f"state['rng'] is not a {type(self.rng.bit_generator).__name__} "
+                             f"generator state ({err})") from err
+        return rng
 
     def close(self) -> None:
         """Release the simulation."""

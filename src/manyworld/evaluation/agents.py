@@ -221,13 +221,23 @@ def load_agent(spec: str, *, seed: int = 0, meta: bool = False) -> Any:
                 f"{manifest}: not a valid agent manifest ({err}); expected "
                 '{"factory": "package.module:function", "config": {...}}'
             ) from err
-        return _import(factory)(str(manifest.parent), **config)
+        return _checked(_import(factory)(str(manifest.parent), **config), factory)
     if ":" in spec:
-        return _import(spec)()
+        return _checked(_import(spec)(), spec)
     raise ValueError(
         f"unknown agent {spec!r}: use expert, random, package.module:factory, or a checkpoint "
         "directory holding agent.json"
     )
+
+
+def _checked(agent: Any, factory: str) -> Any:
+    """The factory's product, if it is an agent: caught here, not as an AttributeError mid-run."""
+    if not callable(getattr(agent, "act", None)):
+        raise ValueError(  # noqa: TRY004  (one error type for a bad --agent, which the CLI reports)
+            f"agent factory {factory!r} returned {type(agent).__name__} {agent!r:.60}, not an agent "
+            "(an object with act(obs) -> actions)"
+        )
+    return agent
 
 
 def _import(target: str) -> Any:

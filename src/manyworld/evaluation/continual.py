@@ -42,7 +42,7 @@ from manyworld.benchmarks.sampling import all_pairs
 from manyworld.envs.batch_env import MAX_EPISODE_STEPS
 from manyworld.evaluation.agents import agent_info
 from manyworld.evaluation.episodes import evaluate_pairs
-from manyworld.evaluation.multitask import _timing
+from manyworld.evaluation.multitask import timing_block
 from manyworld.evaluation.progress import Progress
 from manyworld.evaluation.protocol import base_block, check_horizon, check_positive, resolve_goal
 from manyworld.evaluation.results import make_result, per_task_rates
@@ -297,7 +297,7 @@ class ContinualEvaluation:
             seed=self.seed,
             outcomes=final,
             env_steps_trained=env_steps_trained,
-            timing=_timing(self._seconds, self._steps),
+            timing=timing_block(self._seconds, self._steps),
             extra={"continual": continual},
         )
 

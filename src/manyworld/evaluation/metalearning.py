@@ -33,7 +33,7 @@ from manyworld.benchmarks.sampling import all_pairs
 from manyworld.envs.batch_env import MAX_EPISODE_STEPS
 from manyworld.evaluation.agents import MetaAgent, Rollouts, agent_info
 from manyworld.evaluation.episodes import run_episodes
-from manyworld.evaluation.multitask import _timing
+from manyworld.evaluation.multitask import timing_block
 from manyworld.evaluation.progress import Progress
 from manyworld.evaluation.protocol import base_block, check_horizon, check_positive, resolve_goal
 from manyworld.evaluation.results import make_result
@@ -209,7 +209,7 @@ def evaluate_metalearning(
         seed=seed,
         outcomes=outcomes,
         env_steps_trained=env_steps_trained,
-        timing=_timing(seconds, steps),
+        timing=timing_block(seconds, steps),
     )
 
 

@@ -145,11 +145,12 @@ def evaluate_multitask(
         seed=seed,
         outcomes=outcomes,
         env_steps_trained=env_steps_trained,
-        timing=_timing(seconds, steps),
+        timing=timing_block(seconds, steps),
     )
 
 
-def _timing(seconds: float, steps: int) -> dict[str, float]:
+def timing_block(seconds: float, steps: int) -> dict[str, float]:
+    """The ``timing`` block of a result file: seconds, world steps and world steps per second."""
     return {
         "seconds": round(seconds, 3),
         "world_steps": int(steps),

@@ -91,7 +91,7 @@ def make_result(
     extra: dict | None = None,
 ) -> dict[str, Any]:
     """Assemble a result (per-task rates and the aggregate are computed from ``outcomes``)."""
-    from manyworld import __version__
+    from manyworld._version import __version__
 
     per_task = per_task_rates(outcomes)
     rates = [v["success_rate"] for v in per_task.values()]
@@ -121,8 +121,31 @@ def make_result(
     return jsonable(result)
 
 
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _field_error(source: str, field: str, want: str, got: Any) -> ResultFileError:
+    shown = json.dumps(got, default=str)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return ResultFileError(f"{source}: corrupt result file: {field} must be {want}, got {shown}")
+
+
+#: Fields of the protocol block that every protocol records and readers use.
+_PROTOCOL_KEYS = ("kind", "horizon", "terminate_on_success", "goal_visible", "one_hot")
+
+
 def validate_result(result: Any, source: str = "result") -> None:
-    """Raise :class:`ResultFileError` naming the first problem of a result object."""
+    """Raise :class:`ResultFileError` naming the first problem of a result object.
+
+    Checks the schema tag and version, that every block a reader uses is there
+    with the right JSON types (the message names the bad field), and that the
+    per-task rates match the outcomes they summarise.
+    """
     if not isinstance(result, dict):
         raise ResultFileError(
             f"{source}: a result file holds a JSON object, found {type(result).__name__}"
@@ -133,8 +156,11 @@ def validate_result(result: Any, source: str = "result") -> None:
             "write results with `manyworld eval --out`"
         )
     version = result.get("schema_version")
-    if not isinstance(version, int):
-        raise ResultFileError(f"{source}: schema_version missing or not an integer")
+    if not _is_int(version) or version < 1:
+        raise ResultFileError(
+            f"{source}: schema_version must be an integer from 1 to {SCHEMA_VERSION}, got "
+            f"{version!r}"
+        )
     if version > SCHEMA_VERSION:
         raise ResultFileError(
             f"{source}: written with result schema v{version}, newer than this manyworld "
@@ -143,10 +169,20 @@ def validate_result(result: Any, source: str = "result") -> None:
     missing = [k for k in _REQUIRED if k not in result]
     if missing:
         raise ResultFileError(f"{source}: corrupt result file: missing {', '.join(missing)}")
-    if not isinstance(result["protocol"], dict) or "kind" not in result["protocol"]:
+    protocol, bench, agent = result["protocol"], result["benchmark"], result["agent"]
+    if not isinstance(protocol, dict) or "kind" not in protocol:
         raise ResultFileError(f"{source}: corrupt result file: protocol block lacks its kind")
-    if not isinstance(result["benchmark"], dict) or "hash" not in result["benchmark"]:
+    lacking = [k for k in _PROTOCOL_KEYS if k not in protocol]
+    if lacking:
+        raise ResultFileError(f"{source}: corrupt result file: protocol lacks {', '.join(lacking)}")
+    if not isinstance(bench, dict) or "hash" not in bench:
         raise ResultFileError(f"{source}: corrupt result file: benchmark identity lacks its hash")
+    if not isinstance(bench.get("name"), str):
+        raise _field_error(source, "benchmark.name", "a string", bench.get("name"))
+    if not isinstance(agent, dict) or not isinstance(agent.get("name"), str):
+        raise _field_error(source, "agent.name", "a string", agent)
+    if not (result["seed"] is None or _is_int(result["seed"])):
+        raise _field_error(source, "seed", "an integer", result["seed"])
     outcomes = result["outcomes"]
     if not isinstance(outcomes, list) or not all(
         isinstance(o, dict) and all(k in o for k in _OUTCOME_KEYS) for o in outcomes
@@ -154,12 +190,31 @@ def validate_result(result: Any, source: str = "result") -> None:
         raise ResultFileError(
             f"{source}: corrupt result file: each outcome needs {', '.join(_OUTCOME_KEYS)}"
         )
-    recomputed = per_task_rates(outcomes)
+    for i, o in enumerate(outcomes):
+        if not isinstance(o["task"], str):
+            raise _field_error(source, f"outcomes[{i}].task", "a task name", o["task"])
+        if not _is_int(o["variation"]):
+            raise _field_error(source, f"outcomes[{i}].variation", "an integer", o["variation"])
+        if not isinstance(o["success"], list) or not all(isinstance(v, bool) for v in o["success"]):
+            raise _field_error(
+                source, f"outcomes[{i}].success", "a list of booleans (one per episode)",
+                o["success"],
+            )  # fmt: skip
     stored = result["per_task"]
+    if not isinstance(stored, dict):
+        raise _field_error(source, "per_task", "an object task -> rates", stored)
+    for t, v in stored.items():
+        if not isinstance(v, dict):
+            raise _field_error(source, f"per_task[{t!r}]", "an object with success_rate", v)
+        if not _is_number(v.get("success_rate")):
+            raise _field_error(source, f"per_task[{t!r}].success_rate", "a number",
+                               v.get("success_rate"))  # fmt: skip
+    aggregate = result["aggregate"]
+    if not isinstance(aggregate, dict) or not _is_number(aggregate.get("success_rate")):
+        raise _field_error(source, "aggregate.success_rate", "a number", aggregate)
+    recomputed = per_task_rates(outcomes)
     if set(recomputed) != set(stored) or any(
-        not np.isclose(
-            recomputed[t]["success_rate"], stored[t].get("success_rate", np.nan), equal_nan=True
-        )
+        not np.isclose(recomputed[t]["success_rate"], stored[t]["success_rate"], equal_nan=True)
         for t in recomputed
     ):
         raise ResultFileError(
@@ -211,6 +266,43 @@ def write_json_atomic(path: str | Path, payload: Any) -> Path:
         f.flush()
         os.fsync(f.fileno())
     return path
+
+
+def read_json(path: str | Path) -> Any:
+    """The JSON content of a file; a parse error is a ValueError that names the file.
+
+    For the files of run directories (``config.json``, evaluation results), whose
+    parse errors would otherwise say where in which file nothing.
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not valid JSON ({err}); the file is corrupt") from err
+
+
+def read_jsonl(path: str | Path) -> tuple[list[Any], str | None]:
+    """The rows of a JSON-lines file, and its torn last line (None when there is none).
+
+    A process killed while appending a row (``kill -9``) leaves the last line cut
+    short: that line is dropped and returned for the caller to report. An
+    unparsable line before the last is corruption, a ValueError naming the file
+    and the line.
+    """
+    path = Path(path)
+    lines = [(i, line) for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+    rows = []
+    for k, (i, line) in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            if k == len(lines) - 1:
+                return rows, line
+            raise ValueError(
+                f"{path}, line {i}: not valid JSON ({err.msg} at column {err.colno}); "
+                "the file is corrupt"
+            ) from err
+    return rows, None
 
 
 def read_result(path: str | Path) -> dict[str, Any]:

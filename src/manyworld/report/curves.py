@@ -21,11 +21,14 @@ import csv
 import hashlib
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from manyworld.evaluation.results import read_json, read_jsonl
 
 #: run settings that do not change what is learned or reported (seeds and lengths may
 #: differ within a group; log/eval/checkpoint cadence and thread counts only change when
@@ -85,17 +88,20 @@ def read_run(run_dir: str | Path) -> RunCurves:
             f"{run_dir} is not a training run directory (needs config.json and metrics.jsonl; "
             "`manyworld train` writes them)"
         )
-    config = json.loads(config_path.read_text())
+    config = read_json(config_path)
     # what makes runs comparable: every setting that changes learning or what is reported
     # one flat dict of settings, so that a field's moving between the agent and run blocks
     # (SAC's replay settings did when the harness was split out) keeps groups together
     settings = {k: v for k, v in {**config["agent"], **config["run"]}.items()
                 if k not in _NOT_IN_CONFIG_ID}  # fmt: skip
     config_id = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
-    rows = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
+    rows, torn = read_jsonl(metrics_path)
+    if torn is not None:  # a killed run's last row, or one being written now
+        print(f"warning: {metrics_path}: skipped its torn last line ({len(torn)} characters)",
+              file=sys.stderr)
     evals = []
     for path in sorted((run_dir / "evals").glob("step_*.json")):
-        result = json.loads(path.read_text())
+        result = read_json(path)
         evals.append(
             (
                 int(result["env_steps_trained"]),

@@ -40,10 +40,40 @@ class WorldRenderer:
         self._renderer.close()
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+VIDEO_SUFFIXES = (".gif", ".mp4")
+
+
+def check_image_path(path: str | Path) -> None:
+    """Refuse a file name :func:`save_image` cannot write (checked before rendering)."""
+    if Path(path).suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"an image file name must end in {', '.join(IMAGE_SUFFIXES)}, got "
+                         f"{Path(path).name!r}")
+
+
+def check_video_path(path: str | Path) -> None:
+    """Refuse a file name :func:`save_video` cannot write here (checked before the rollout).
+
+    An ``.mp4`` needs ffmpeg, which the ``video`` extra (imageio-ffmpeg) brings.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in VIDEO_SUFFIXES:
+        raise ValueError(f"a video file name must end in .gif or .mp4, got {Path(path).name!r}")
+    if suffix == ".mp4":
+        try:
+            import imageio_ffmpeg
+
+            imageio_ffmpeg.get_ffmpeg_exe()
+        except (ImportError, RuntimeError) as err:
+            raise ValueError(f"writing {path} needs ffmpeg: pip install 'manyworld[video]', or "
+                             f"write a .gif ({err})") from err
+
+
 def save_image(image: np.ndarray, path: str | Path) -> Path:
     """Write an image (PNG/JPEG by extension)."""
     import imageio.v3 as iio
 
+    check_image_path(path)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     iio.imwrite(path, image)
@@ -54,17 +84,16 @@ def save_video(frames: list[np.ndarray], path: str | Path, fps: int = 40) -> Pat
     """Write frames as a GIF or MP4 (MP4 needs the ``video`` extra: imageio-ffmpeg)."""
     import imageio.v3 as iio
 
+    check_video_path(path)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".gif":
         iio.imwrite(path, np.stack(frames), duration=1000.0 / fps, loop=0)
-    elif path.suffix.lower() == ".mp4":
+    else:
         try:
             iio.imwrite(path, np.stack(frames), fps=fps, codec="libx264")
         except Exception as err:  # imageio raises various errors when ffmpeg is absent
             raise RuntimeError(f"writing {path} needs ffmpeg: pip install 'manyworld[video]' ({err})") from err
-    else:
-        raise ValueError(f"video must end in .gif or .mp4, got {path.name}")
     return path
 
 

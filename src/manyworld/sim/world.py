@@ -7,6 +7,8 @@ arrays with whole-batch numpy operations; nothing loops over worlds in Python.
 
 from __future__ import annotations
 
+import os
+
 import mujoco
 import mujoco.batch
 import numpy as np
@@ -37,6 +39,7 @@ class BatchSim:
     def __init__(self, model: mujoco.MjModel, num_worlds: int, num_threads: int = 0):
         if num_worlds < 1:
             raise ValueError(f"num_worlds must be >= 1, got {num_worlds}")
+        _check_fits(model, num_worlds)
         self.model = model
         self.num_worlds = num_worlds
         # persistent: one MjData per world, so that the forward stages computed
@@ -131,6 +134,32 @@ class BatchSim:
         data = self.batch.get_data(world)
         mujoco.mj_forward(self.model, data)
         return data
+
+
+def _physical_memory() -> int | None:
+    """This machine's memory in bytes, None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_fits(model: mujoco.MjModel, num_worlds: int) -> None:
+    """Refuse a number of worlds whose MjData (one per world) cannot fit in this machine's memory.
+
+    Said before MuJoCo tries: it would fail with a message about its arguments or
+    allocate until the machine runs out of memory.
+    """
+    memory = _physical_memory()
+    data = mujoco.MjData(model)
+    per_world = data.nbuffer + data.narena
+    if memory is not None and num_worlds * per_world > memory:
+        raise ValueError(
+            f"num_worlds={num_worlds:,} does not fit in memory: each world of this scene needs "
+            f"{per_world / 2**20:.1f} MiB, {num_worlds:,} worlds about "
+            f"{num_worlds * per_world / 2**30:,.0f} GiB, and this machine has "
+            f"{memory / 2**30:,.0f} GiB in all (room for fewer than {memory // per_world:,} worlds)"
+        )
 
 
 def compile_spec(spec: mujoco.MjSpec) -> mujoco.MjModel:

@@ -50,6 +50,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_RADIUS = 0.02
 PEG_TOP = np.array([0.0, 0.0, npp.PEG_TOP])
@@ -76,8 +77,8 @@ class AssemblyParams(TaskParams):
 class Assembly(Task):
     __doc__ = __doc__
     name = "assembly"
-    tags = ("ML45-train",)
     Params = AssemblyParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.15, in_place=0.65)
 
     def build(self, spec):
         npp.add_nut(spec, "nut")
@@ -115,10 +116,9 @@ class Assembly(Task):
             "grasp": held.astype(np.float64),
             "in_place": rewards.tolerance(funnel_err, 0.02, 0.4),
         }
-        shaped = 0.2 * terms["reach"] + 0.15 * terms["grasp"] + 0.65 * terms["in_place"]
         lifted = ring[:, 2] > npp.NUT_REST_Z + LIFTED
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_handle <= 0.03, "grasp_success": held & lifted,

@@ -8,12 +8,18 @@ A task is a subclass of :class:`Task` in its own file, registered with
 2. ``build(spec)``: the objects it adds to the shared scene (by name);
 3. ``Params``: a :class:`~manyworld.tasks.params.TaskParams` dataclass of what
    varies, with its ranges and constraint;
-4. array logic over the batch: ``place`` (write a variation's initial state),
+4. ``reward_weights``: the weight of each named reward term, as data (the
+   shaped reward is :func:`~manyworld.tasks.rewards.weighted_sum` of them);
+5. array logic over the batch: ``place`` (write a variation's initial state),
    ``goal``, ``objects`` (observation slots) and ``evaluate`` (named reward
    terms, success, info);
-5. ``expert(obs) -> action``: a scripted policy on observation batches.
+6. ``expert(obs) -> action``: a scripted policy on observation batches.
 
-Everything a task computes is over a leading batch axis of N worlds.
+Everything a task computes is over a leading batch axis of N worlds. A task
+file imports shared code only (this module, ``params``, ``rewards``, ``obs``,
+``expert``, ``common`` and the family modules of
+:mod:`manyworld.tasks.families`), never another task's file, so that editing
+one task never changes another behind its version.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import numpy as np
 
 from manyworld.sim import scene as scene_lib
 from manyworld.tasks.params import TaskParams
+from manyworld.tasks.rewards import RewardWeights
 
 if TYPE_CHECKING:
     from manyworld.sim.world import BatchSim
@@ -57,13 +64,31 @@ class Evaluation:
     info: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+class SuiteTags:
+    """``Task.tags``: the benchmark lists a task is on, looked up in :mod:`manyworld.benchmarks.suites`.
+
+    The suite lists are the one source of truth, so a tag cannot disagree
+    with the benchmark it names. A task of one's own may set ``tags`` to a
+    tuple of its own instead.
+    """
+
+    def __get__(self, obj: Task | None, owner: type[Task]) -> tuple[str, ...]:
+        # imported on use: the benchmarks package imports the task registry
+        from manyworld.benchmarks import suites
+
+        return suites.tags_of(getattr(owner, "name", ""))
+
+
 class Task:
     """Base class of every task. Subclasses set the class attributes and hooks."""
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
-    tags: ClassVar[tuple[str, ...]] = ()
+    tags: ClassVar[tuple[str, ...]] = SuiteTags()
     Params: ClassVar[type[TaskParams]]
+    # Weight of each reward term (or product of terms, "a * b"), summed in this order;
+    # non-negative and summing to 1 (the quality gate checks both, and the reward against them).
+    reward_weights: ClassVar[RewardWeights] = RewardWeights()
     hand_start: ClassVar[tuple[float, float, float]] = (0.0, 0.6, 0.2)
     workspace: ClassVar[tuple[tuple[float, ...], tuple[float, ...]]] = DEFAULT_WORKSPACE
     # Whether observation slots 11-17 hold a second object.
@@ -185,7 +210,7 @@ def get_task(name: str) -> type[Task]:
     Raises:
         KeyError: naming the closest registered tasks.
     """
-    from manyworld import tasks as _  # registers the built-in tasks
+    from manyworld.tasks import builtin as _  # registers the built-in tasks
 
     key = name.split("/")[-1]
     if key not in _REGISTRY and "-v" in key:
@@ -203,6 +228,6 @@ def get_task(name: str) -> type[Task]:
 
 def task_names(tag: str | None = None) -> list[str]:
     """Registered task names in alphabetical order, optionally only those carrying ``tag``."""
-    from manyworld import tasks as _  # noqa: F401
+    from manyworld.tasks import builtin as _  # noqa: F401  (registers the built-in tasks)
 
     return sorted(n for n, t in _REGISTRY.items() if tag is None or tag in t.tags)

@@ -46,8 +46,9 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.families.ball import carry_ball
 from manyworld.tasks.params import TaskParams, param, xy_distance
-from manyworld.tasks.soccer import carry_ball
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.08
 SUCCESS_SCALE = np.array([1.0, 1.0, 2.0])
@@ -80,8 +81,8 @@ class BasketballParams(TaskParams):
 class Basketball(Task):
     __doc__ = __doc__
     name = "basketball"
-    tags = ("ML10-train", "ML45-train")
     Params = BasketballParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
 
     def build(self, spec):
         ball_parts.add_ball(spec, "ball", rgba=(0.9, 0.45, 0.12, 1))
@@ -115,11 +116,9 @@ class Basketball(Task):
             "lift": np.where(held, rewards.tolerance(below_ring, 0.01, 0.2), 0.0),
             "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.4),
         }
-        shaped = (0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"]
-                  + 0.65 * terms["in_place"])
         lifted = ball[:, 2] > BALL_Z + LIFTED
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_ball <= 0.03, "grasp_success": held & lifted,

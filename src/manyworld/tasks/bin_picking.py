@@ -48,6 +48,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import FreeBody, Gripper, pick_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.05
 GOAL = np.array(cp.BIN_GOAL_POS)
@@ -71,8 +72,8 @@ class BinPickingParams(TaskParams):
 class BinPicking(Task):
     __doc__ = __doc__
     name = "bin-picking"
-    tags = ("ML45-test",)
     Params = BinPickingParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
     workspace = ((-0.5, 0.40, 0.07), (0.5, 1.0, 0.5))
 
     def build(self, spec):
@@ -97,7 +98,8 @@ class BinPicking(Task):
         puck = self.puck.pos()
         lift = rewards.tolerance(np.maximum(CLEAR_Z - puck[:, 2], 0.0), 0.0, 0.1)
         lifted = puck[:, 2] > PUCK_Z + LIFTED
-        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted)
+        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted,
+                            weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

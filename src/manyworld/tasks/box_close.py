@@ -55,6 +55,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.08
 GOAL_OFFSET = np.array([0.0, 0.0, cp.LID_CLOSED_Z])
@@ -84,8 +85,8 @@ class BoxCloseParams(TaskParams):
 class BoxClose(Task):
     __doc__ = __doc__
     name = "box-close"
-    tags = ("ML45-test",)
     Params = BoxCloseParams
+    reward_weights = RewardWeights({"reach": 0.15, "grasp": 0.1, "lift": 0.1, "in_place * upright": 0.65})
 
     def build(self, spec):
         cp.add_box(spec, "box")
@@ -123,11 +124,9 @@ class BoxClose(Task):
             "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3),
             "upright": level,
         }
-        shaped = (0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"]
-                  + 0.65 * terms["in_place"] * terms["upright"])
         lifted = lid[:, 2] > cp.LID_REST_Z + LIFTED
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_lid <= 0.03, "grasp_success": held & lifted,

@@ -36,19 +36,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manyworld.sim import cabinet_parts, scene
+from manyworld.sim import scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import Gripper, zeros_obj
+from manyworld.tasks.base import register
+from manyworld.tasks.families.button import FINGERTIP_BELOW_TCP, TopdownButtonTask
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.024
-PRESS_DEPTH = 0.07  # the goal: how far the button top is pressed in
-NAME = "button"
-# The fingertips reach this far below the TCP (closed fingers press with their tips).
-FINGERTIP_BELOW_TCP = 0.01
 
 
 @dataclass(frozen=True)
@@ -57,47 +53,12 @@ class ButtonPressTopdownParams(TaskParams):
 
 
 @register
-class ButtonPressTopdown(Task):
+class ButtonPressTopdown(TopdownButtonTask):
     __doc__ = __doc__
     name = "button-press-topdown"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = ButtonPressTopdownParams
-    hand_start = (0.0, 0.4, 0.2)
-
-    def build(self, spec):
-        cabinet_parts.add_button_box(spec, NAME)
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.button = sim.body_id(NAME)
-        self.base = sim.mocap_id(f"{NAME}_box")
-
-    def place(self, sim, ids, params):
-        sim.mocap_pos[ids, self.base] = params["box_pos"]
-
-    def goal(self, params):
-        return params["box_pos"] + cabinet_parts.BUTTON_TOP_OFFSET - np.array([0.0, 0.0, PRESS_DEPTH])
-
-    def objects(self, sim):
-        return (sim.xpos[:, self.button], sim.xquat[:, self.button], *zeros_obj(sim.num_worlds))
-
-    def evaluate(self, sim, goal):
-        tcp, top = self.gripper.tcp(), sim.xpos[:, self.button]
-        to_button = np.linalg.norm(tcp - top, axis=1)
-        to_goal = np.abs(top[:, 2] - goal[:, 2])
-        success = to_goal <= SUCCESS_DISTANCE
-        terms = {
-            "reach": rewards.tolerance(to_button, 0.02, 0.3),
-            "press": rewards.tolerance(to_goal, SUCCESS_DISTANCE, PRESS_DEPTH),
-        }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["press"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_button <= 0.03, "grasp_success": np.zeros_like(success),
-                  "obj_to_target": to_goal},
-        )
+    reward_weights = RewardWeights(reach=0.3, press=0.7)
+    success_distance = SUCCESS_DISTANCE
 
     @staticmethod
     def expert(obs):

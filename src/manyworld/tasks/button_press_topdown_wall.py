@@ -38,14 +38,19 @@ Version history:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from manyworld.sim import plate_parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
-from manyworld.tasks.button_press_topdown import FINGERTIP_BELOW_TCP, ButtonPressTopdown
+from manyworld.tasks.families.button import FINGERTIP_BELOW_TCP, TopdownButtonTask
+from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
+SUCCESS_DISTANCE = 0.024
 WALL = "wall"
 # Meta-World's wall of the button-press-topdown-wall task: centre and half sizes.
 WALL_POS = (0.1, 0.7, 0.075)
@@ -56,11 +61,18 @@ WALL_TOP = WALL_POS[2] + WALL_HALF[2]
 CLEAR_Z = WALL_TOP + FINGERTIP_BELOW_TCP + 0.02
 
 
+@dataclass(frozen=True)
+class ButtonPressTopdownWallParams(TaskParams):
+    box_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.115), (0.1, 0.9, 0.115), "button box (housing centre)")
+
+
 @register
-class ButtonPressTopdownWall(ButtonPressTopdown):
+class ButtonPressTopdownWall(TopdownButtonTask):
     __doc__ = __doc__
     name = "button-press-topdown-wall"
-    tags = ("ML45-train",)
+    Params = ButtonPressTopdownWallParams
+    reward_weights = RewardWeights(reach=0.3, press=0.7)
+    success_distance = SUCCESS_DISTANCE
 
     def build(self, spec):
         super().build(spec)

@@ -48,8 +48,9 @@ from dataclasses import dataclass
 from manyworld.sim import plate_parts
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
-from manyworld.tasks.button_press import FrontButtonTask, press_in
+from manyworld.tasks.families.button import FrontButtonTask, press_in
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.03
 WALL = "wall"
@@ -71,8 +72,8 @@ class ButtonPressWallParams(TaskParams):
 class ButtonPressWall(FrontButtonTask):
     __doc__ = __doc__
     name = "button-press-wall"
-    tags = ("ML45-train",)
     Params = ButtonPressWallParams
+    reward_weights = RewardWeights(reach=0.3, press=0.7)
     success_distance = SUCCESS_DISTANCE
 
     def build(self, spec):

@@ -55,13 +55,11 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, zeros_obj
+from manyworld.tasks.families.coffee import COFFEE_HAND_START, MACHINE, MUG
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.02
-MACHINE = "coffee"
-MUG = "mug"
-# Meta-World's hand start of the coffee tasks.
-COFFEE_HAND_START = (0.0, 0.4, 0.2)
 PRESS_OFFSET = np.array([0.0, cp.COFFEE_BUTTON_TRAVEL, 0.0])  # goal: the button fully in
 # The palm's front edge is this far ahead (+y) of the hand site (the palm's half length).
 PALM_REACH = 0.058
@@ -81,8 +79,8 @@ class CoffeeButtonParams(TaskParams):
 class CoffeeButton(Task):
     __doc__ = __doc__
     name = "coffee-button"
-    tags = ("ML45-train",)
     Params = CoffeeButtonParams
+    reward_weights = RewardWeights(reach=0.3, press=0.7)
     hand_start = COFFEE_HAND_START
 
     def build(self, spec):
@@ -113,9 +111,8 @@ class CoffeeButton(Task):
             "reach": rewards.tolerance(to_button, 0.07, 0.3),
             "press": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.03),
         }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["press"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_button <= 0.08, "grasp_success": np.zeros_like(success),

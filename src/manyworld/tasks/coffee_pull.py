@@ -42,8 +42,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from manyworld.tasks.base import register
-from manyworld.tasks.coffee_push import MugTask
+from manyworld.tasks.families.coffee import MugTask
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,6 @@ class CoffeePullParams(TaskParams):
 class CoffeePull(MugTask):
     __doc__ = __doc__
     name = "coffee-pull"
-    tags = ("ML45-train",)
     Params = CoffeePullParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
     spot_field = "mug_pos"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,13 +82,14 @@ def zeros_obj(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def object_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_width: float,
                    success_distance: float, in_place_margin: float = 0.3,
-                   to_goal: np.ndarray | None = None):
+                   to_goal: np.ndarray | None = None, *, weights: Mapping[str, float]):
     """Reward, success and info of a task that brings one object to a goal.
 
     The shared shaping of the push/slide/insert family, with named terms in [0, 1]:
     ``reach`` = tolerance(|tcp - obj|, 0.02, 0.2), ``grasp`` = the fingers hold
     the object, ``in_place`` = tolerance(to_goal, success_distance, in_place_margin);
-    reward = 10 on success, else 9 * (0.2 reach + 0.1 grasp + 0.7 in_place).
+    reward = 10 on success, else 9 * the terms weighted by ``weights`` (the
+    task's ``reward_weights``).
 
     Args:
         gripper: the task's :class:`Gripper`.
@@ -97,6 +99,7 @@ def object_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_wid
         success_distance: success when ``to_goal`` is at most this.
         in_place_margin: distance past the success radius where ``in_place`` is 0.1.
         to_goal: the distance success is judged on; default |obj - goal|.
+        weights: the task's ``reward_weights`` of the three terms.
     """
     from manyworld.tasks import rewards
     from manyworld.tasks.base import Evaluation
@@ -111,9 +114,8 @@ def object_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_wid
         "grasp": held.astype(np.float64),
         "in_place": rewards.tolerance(to_goal, success_distance, in_place_margin),
     }
-    shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["in_place"]
     return Evaluation(
-        reward=rewards.finish(shaped, success),
+        reward=rewards.finish(rewards.weighted_sum(weights, terms), success),
         success=success,
         terms=terms,
         info={"near_object": to_obj <= 0.03, "grasp_success": held, "obj_to_target": to_goal},
@@ -122,18 +124,20 @@ def object_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_wid
 
 def pick_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_width: float,
                  success_distance: float, lift: np.ndarray, lifted: np.ndarray,
-                 in_place_margin: float = 0.3):
+                 in_place_margin: float = 0.3, *, weights: Mapping[str, float]):
     """Reward, success and info of a task that picks one object up and brings it to a goal.
 
     The shared shaping of the pick family, with named terms in [0, 1]: ``reach`` =
     tolerance(|tcp - obj|, 0.02, 0.2), ``grasp`` = the fingers hold the object,
     ``lift`` = the task's lift progress, counted only while held, ``in_place`` =
     tolerance(|obj - goal|, success_distance, in_place_margin); reward = 10 on
-    success, else 9 * (0.15 reach + 0.1 grasp + 0.1 lift + 0.65 in_place).
+    success, else 9 * the terms weighted by ``weights`` (the task's
+    ``reward_weights``).
 
     Args:
         lift: (N,) in [0, 1], how far the object is towards the height the task asks for.
         lifted: (N,) bool, the object is off its support (``grasp_success`` = held and lifted).
+        weights: the task's ``reward_weights`` of the four terms.
         The other arguments are those of :func:`object_to_goal`.
     """
     from manyworld.tasks import rewards
@@ -149,9 +153,8 @@ def pick_to_goal(gripper: Gripper, obj: np.ndarray, goal: np.ndarray, half_width
         "lift": np.where(held, lift, 0.0),
         "in_place": rewards.tolerance(to_goal, success_distance, in_place_margin),
     }
-    shaped = 0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.1 * terms["lift"] + 0.65 * terms["in_place"]
     return Evaluation(
-        reward=rewards.finish(shaped, success),
+        reward=rewards.finish(rewards.weighted_sum(weights, terms), success),
         success=success,
         terms=terms,
         info={"near_object": to_obj <= 0.03, "grasp_success": held & lifted, "obj_to_target": to_goal},

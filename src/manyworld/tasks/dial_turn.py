@@ -47,8 +47,9 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
-from manyworld.tasks.faucet_open import push_around
+from manyworld.tasks.families.knob import push_around
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 NAME = "dial"
@@ -67,8 +68,8 @@ class DialTurnParams(TaskParams):
 class DialTurn(Task):
     __doc__ = __doc__
     name = "dial-turn"
-    tags = ("ML45-train",)
     Params = DialTurnParams
+    reward_weights = RewardWeights(reach=0.3, turn=0.7)
 
     def build(self, spec):
         fd.add_dial(spec, NAME)
@@ -95,9 +96,8 @@ class DialTurn(Task):
             "reach": rewards.tolerance(to_nub, 0.03, 0.3),
             "turn": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.015),
         }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["turn"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_nub <= 0.05, "grasp_success": np.zeros_like(success),

@@ -46,6 +46,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 LIFT = 0.15
 # The nut counts as lifted (grasp_success) this far above its resting height.
@@ -64,8 +65,8 @@ class DisassembleParams(TaskParams):
 class Disassemble(Task):
     __doc__ = __doc__
     name = "disassemble"
-    tags = ("ML45-train",)
     Params = DisassembleParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.15, in_place=0.65)
     hand_start = (0.0, 0.4, 0.2)
 
     def build(self, spec):
@@ -102,10 +103,9 @@ class Disassemble(Task):
             "grasp": held.astype(np.float64),
             "in_place": rewards.tolerance(to_go, 0.0, LIFT) * rewards.tolerance(drift, 0.02, 0.2),
         }
-        shaped = 0.2 * terms["reach"] + 0.15 * terms["grasp"] + 0.65 * terms["in_place"]
         lifted = ring[:, 2] > npp.NUT_REST_Z + LIFTED
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_handle <= 0.03, "grasp_success": held & lifted,

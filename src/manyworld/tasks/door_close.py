@@ -41,8 +41,9 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
-from manyworld.tasks.door_open import swing
+from manyworld.tasks.families.door import swing
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.08
 NAME = "door"
@@ -63,8 +64,8 @@ class DoorCloseParams(TaskParams):
 class DoorClose(Task):
     __doc__ = __doc__
     name = "door-close"
-    tags = ("ML10-test", "ML45-train")
     Params = DoorCloseParams
+    reward_weights = RewardWeights(reach=0.3, close=0.7)
     hand_start = DOOR_CLOSE_HAND_START
 
     def build(self, spec):
@@ -93,9 +94,8 @@ class DoorClose(Task):
             "reach": rewards.tolerance(to_handle, 0.02, 0.3),
             "close": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.5),
         }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["close"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_handle <= 0.03, "grasp_success": held, "obj_to_target": to_goal},

@@ -54,20 +54,13 @@ from manyworld.sim import door_window_parts as dw
 from manyworld.sim import scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, Task, register
-from manyworld.tasks.common import Gripper, zeros_obj
+from manyworld.tasks.base import register
+from manyworld.tasks.families.door import FRONT, LOCKED, DoorLockTask
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
-SUCCESS_DISTANCE = 0.02
-NAME = "door"
-LOCKED = dw.DOOR_LOCK_MAX_ANGLE
-# Hand start of the lock tasks: below and before the lock (Meta-World's (0, 0.6, 0.2) touches it).
-LOCK_HAND_START = (0.0, 0.45, 0.1)
-# Experts: the hand comes in FRONT before the lever's plane (its palm clear of the lever and the door's
-# handle), lines up there, then moves in; over the lock it travels CLEAR_Z above the axis (the fingers pass
-# over the lever and the hub).
-FRONT = 0.09
+# Expert: over the lock the hand travels CLEAR_Z above the axis (the fingers pass over the lever and
+# the hub).
 CLEAR_Z = 0.1
 # door-lock expert: the closed fingers press the lever down PRESS_X right of the axis, their tips to
 # PRESS_DEPTH below it (which turns the lever about 77 degrees); done (it rises) once it is turned LOCK_DONE.
@@ -79,62 +72,6 @@ LOCK_DONE = np.deg2rad(74.0)
 @dataclass(frozen=True)
 class DoorLockParams(TaskParams):
     door_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.15), (0.1, 0.85, 0.15), "door cabinet")
-
-
-class DoorLockTask(Task):
-    """What door-lock and door-unlock share: the scene, the observation and the reward."""
-
-    hand_start = LOCK_HAND_START
-    Params = DoorLockParams
-    # Lock turn at reset and at the goal (rad); the lock point's side (+1 top face, -1 bottom face);
-    # the axis along which success is checked (0: x, 2: z).
-    start_angle: float = 0.0
-    goal_angle: float = LOCKED
-    side: int = 1
-    success_axis: int = 2
-
-    def build(self, spec):
-        dw.add_door(spec, NAME)
-        dw.add_door_lock(spec, NAME)
-
-    def bind(self, sim):
-        self.gripper = Gripper(sim)
-        self.door = dw.Door(sim, NAME)
-        self.lock = dw.DoorLock(sim, NAME, self.side)
-
-    def place(self, sim, ids, params):
-        self.door.place(ids, params["door_pos"], 0.0)
-        self.lock.place(ids, self.start_angle)
-
-    def goal(self, params):
-        return params["door_pos"] + dw.door_lock_offset(self.goal_angle, self.side)
-
-    def objects(self, sim):
-        return (self.lock.point(), self.lock.quat(), *zeros_obj(sim.num_worlds))
-
-    def evaluate(self, sim, goal):
-        tcp, lock = self.gripper.tcp(), self.lock.point()
-        to_lock = np.linalg.norm(tcp - lock, axis=1)
-        k = self.success_axis
-        to_goal = np.abs(lock[:, k] - goal[:, k])
-        success = to_goal <= SUCCESS_DISTANCE
-        terms = {
-            "reach": rewards.tolerance(to_lock, 0.03, 0.3),
-            "turn": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.1),
-        }
-        shaped = 0.3 * terms["reach"] + 0.7 * terms["turn"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_lock <= 0.06, "grasp_success": np.zeros_like(success),
-                  "obj_to_target": to_goal},
-        )
-
-    @classmethod
-    def axis_from_goal(cls, goal: np.ndarray) -> np.ndarray:
-        """(N, 3) the lock's axis point in the lever's plane, from the goal (both offsets of the door)."""
-        return goal - dw.door_lock_offset(cls.goal_angle, cls.side) + dw.door_lock_axis_offset()
 
 
 def press_lock(o: obs_lib.Obs, axis: np.ndarray) -> np.ndarray:
@@ -164,8 +101,8 @@ def press_lock(o: obs_lib.Obs, axis: np.ndarray) -> np.ndarray:
 class DoorLock(DoorLockTask):
     __doc__ = __doc__
     name = "door-lock"
-    tags = ("ML45-test",)
     Params = DoorLockParams
+    reward_weights = RewardWeights(reach=0.3, turn=0.7)
     start_angle = 0.0
     goal_angle = LOCKED
     side = 1

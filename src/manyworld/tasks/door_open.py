@@ -38,12 +38,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from manyworld.sim import door_window_parts as dw
-from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
+from manyworld.tasks.families.door import swing
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.08
 NAME = "door"
@@ -63,32 +64,12 @@ def hinge_from_goal(goal: np.ndarray) -> np.ndarray:
     return goal - GOAL_OFFSET + dw.DOOR_HINGE
 
 
-def swing(o: obs_lib.Obs, hinge: np.ndarray, target_angle: float, speed: float = 1.0) -> np.ndarray:
-    """Expert skeleton of the door tasks: take the handle bar and carry it round the hinge.
-
-    ``target_angle`` is the opening angle (rad) to swing to. While the bar is
-    held, the hand moves along the tangent of the handle's circle towards that
-    angle and keeps the grip centred on the bar; otherwise it takes the bar
-    from above (:func:`~manyworld.tasks.expert.grasp_and_carry`). The angle is
-    read from the handle's position around the hinge.
-    """
-    handle = o.obj1_pos
-    rel = handle[:, :2] - hinge[:, :2]
-    polar = np.arctan2(rel[:, 1], rel[:, 0])
-    angle = dw.door_handle_angle0() - polar  # the hinge axis points down: opening turns clockwise
-    # unit tangent of the handle's circle in the opening direction
-    tangent = np.c_[np.sin(polar), -np.cos(polar), np.zeros_like(polar)]
-    ahead = np.clip(dw.door_handle_radius() * (target_angle - angle), -0.04, 0.04)
-    destination = handle + tangent * ahead[:, None]
-    return ex.grasp_and_carry(o, handle, destination, hover=0.08)
-
-
 @register
 class DoorOpen(Task):
     __doc__ = __doc__
     name = "door-open"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = DoorOpenParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, open=0.7)
 
     def build(self, spec):
         dw.add_door(spec, NAME)
@@ -117,9 +98,8 @@ class DoorOpen(Task):
             "grasp": held.astype(np.float64),
             "open": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.4),
         }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["open"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_handle <= 0.03, "grasp_success": held, "obj_to_target": to_goal},

@@ -48,8 +48,9 @@ from manyworld.sim import door_window_parts as dw
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
-from manyworld.tasks.door_lock import FRONT, LOCKED, DoorLockTask
+from manyworld.tasks.families.door import FRONT, LOCKED, DoorLockTask
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 # Expert: the palm (its top PUSH_DEPTH below the axis) comes in left of the hanging lever and pushes it
 # round to the right until the palm's upper corner is PUSH_REACH right of the axis (about 20 degrees below
@@ -92,8 +93,8 @@ def push_lock_up(o: obs_lib.Obs, axis: np.ndarray) -> np.ndarray:
 class DoorUnlock(DoorLockTask):
     __doc__ = __doc__
     name = "door-unlock"
-    tags = ("ML45-test",)
     Params = DoorUnlockParams
+    reward_weights = RewardWeights(reach=0.3, turn=0.7)
     start_angle = LOCKED
     goal_angle = 0.0
     side = -1

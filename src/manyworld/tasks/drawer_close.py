@@ -44,7 +44,7 @@ from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
-from manyworld.tasks.drawer_open import (
+from manyworld.tasks.families.drawer import (
     NAME,
     Drawer,
     closed_handle,
@@ -52,6 +52,7 @@ from manyworld.tasks.drawer_open import (
     hook_then_move,
 )
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.02
 START_OPENING = 0.15  # how far the drawer is pulled out at the start
@@ -66,8 +67,8 @@ class DrawerCloseParams(TaskParams):
 class DrawerClose(Task):
     __doc__ = __doc__
     name = "drawer-close"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = DrawerCloseParams
+    reward_weights = RewardWeights(reach=0.3, close=0.7)
 
     def build(self, spec):
         cabinet_parts.add_drawer_cabinet(spec, NAME)
@@ -86,7 +87,8 @@ class DrawerClose(Task):
         return (self.drawer.handle_pos(), self.drawer.handle_quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        return drawer_evaluation(self.gripper, self.drawer, goal, SUCCESS_DISTANCE, "close", START_OPENING)
+        return drawer_evaluation(self.gripper, self.drawer, goal, SUCCESS_DISTANCE, "close", START_OPENING,
+                                 self.reward_weights)
 
     @staticmethod
     def expert(obs):

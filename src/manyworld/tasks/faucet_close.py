@@ -35,9 +35,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from manyworld.tasks.base import register
-from manyworld.tasks.faucet_open import EXPERT_ANGLE, FaucetTask, turn_faucet
+from manyworld.tasks.families.faucet import FaucetTask, turn_faucet
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
+
+# Lever angle (rad) at the goal, which the expert turns to: a quarter turn to -x.
+GOAL_ANGLE = -np.pi / 2
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,11 @@ class FaucetCloseParams(TaskParams):
 class FaucetClose(FaucetTask):
     __doc__ = __doc__
     name = "faucet-close"
-    tags = ("ML45-train",)
     Params = FaucetCloseParams
-    goal_angle = -EXPERT_ANGLE
+    reward_weights = RewardWeights(reach=0.3, turn=0.7)
+    goal_angle = GOAL_ANGLE
 
     @staticmethod
     def expert(obs):
         """Close the fingers, come down right of the knob and push it round to the left."""
-        return turn_faucet(obs, -EXPERT_ANGLE)
+        return turn_faucet(obs, GOAL_ANGLE)

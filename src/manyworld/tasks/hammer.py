@@ -57,6 +57,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 # The nail counts as driven in past this depth (Meta-World's).
 DRIVEN = 0.09
@@ -79,8 +80,8 @@ class HammerParams(TaskParams):
 class Hammer(Task):
     __doc__ = __doc__
     name = "hammer"
-    tags = ("ML45-train",)
     Params = HammerParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, aim=0.25, driven=0.5)
     hand_start = (0.0, 0.4, 0.2)
     has_object2 = True
 
@@ -121,11 +122,9 @@ class Hammer(Task):
             "aim": np.where(held, rewards.tolerance(face_to_nail, 0.02, 0.3), 0.0),
             "driven": np.clip(driven / DRIVEN, 0.0, 1.0),
         }
-        shaped = (0.15 * terms["reach"] + 0.1 * terms["grasp"] + 0.25 * terms["aim"]
-                  + 0.5 * terms["driven"])
         lifted = hammer[:, 2] > tp.HAMMER_REST_Z + LIFTED
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_hammer <= 0.03, "grasp_success": held & lifted,

@@ -50,6 +50,7 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.05
 BLOCK_Z = parts.PUCK_HALF
@@ -77,8 +78,8 @@ class HandInsertParams(TaskParams):
 class HandInsert(Task):
     __doc__ = __doc__
     name = "hand-insert"
-    tags = ("ML45-test",)
     Params = HandInsertParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
     workspace = ((-0.5, 0.40, -0.15), (0.5, 1.0, 0.5))
 
     def build(self, spec):
@@ -100,7 +101,8 @@ class HandInsert(Task):
         return (self.block.pos(), self.block.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        return object_to_goal(self.gripper, self.block.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE)
+        return object_to_goal(self.gripper, self.block.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE,
+                              weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

@@ -44,8 +44,9 @@ import numpy as np
 
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
-from manyworld.tasks.handle_press import PRESS_Z, TOP, HandlePressTask, press_down
+from manyworld.tasks.families.handle import PRESS_Z, TOP, HandlePressTask, press_down
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class HandlePressSideParams(TaskParams):
 class HandlePressSide(HandlePressTask):
     __doc__ = __doc__
     name = "handle-press-side"
-    tags = ("ML45-train",)
     Params = HandlePressSideParams
+    reward_weights = RewardWeights(reach=0.3, press=0.7)
     yaw = np.pi / 2
     start_height = TOP
     goal_z = PRESS_Z

@@ -40,17 +40,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from manyworld.sim import handle_lever_parts as hl
-from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, register
-from manyworld.tasks.handle_press import PULL_Z, HandleTask
+from manyworld.tasks.base import register
+from manyworld.tasks.families.handle import HandlePullTask, grasp_and_lift
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
-SUCCESS_DISTANCE = 0.05
 # Where the fingers hold the handle: on the crossbar, beside the arm.
 GRASP = hl.handle_grasp_offset(0.0, "bar")
 
@@ -60,51 +56,12 @@ class HandlePullParams(TaskParams):
     box_pos: tuple[float, float, float] = param((-0.1, 0.8, 0.0), (0.1, 0.9, 0.0), "handle box on the table")
 
 
-class HandlePullTask(HandleTask):
-    """handle-pull and handle-pull-side: the reward and success of pulling up.
-
-    Subclasses set ``grasp_spot`` (``"bar"`` or ``"arm"``, see
-    :mod:`manyworld.sim.handle_lever_parts`).
-    """
-
-    start_height = 0.0
-    goal_z = PULL_Z
-    grasp_spot = "bar"
-
-    def evaluate(self, sim, goal):
-        tcp, grip = self.gripper.tcp(), self.handle.grip()
-        to_handle = np.linalg.norm(tcp - grip, axis=1)
-        to_goal = np.linalg.norm(grip - goal, axis=1)
-        success = to_goal <= SUCCESS_DISTANCE
-        spot = grip + hl.handle_grasp_offset(self.yaw, self.grasp_spot)
-        held = self.gripper.holds(spot, hl.HANDLE_GRASP_HALF_WIDTH[self.grasp_spot])
-        terms = {
-            "reach": rewards.tolerance(to_handle, 0.05, 0.3),
-            "grasp": held.astype(np.float64),
-            "lift": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.15),
-        }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["lift"]
-        return Evaluation(
-            reward=rewards.finish(shaped, success),
-            success=success,
-            terms=terms,
-            info={"near_object": to_handle <= 0.06, "grasp_success": held, "obj_to_target": to_goal},
-        )
-
-
-def grasp_and_lift(o: obs_lib.Obs, grasp: np.ndarray) -> np.ndarray:
-    """Expert skeleton: grasp the handle at ``grasp`` from the grip site and lift it to the goal's height."""
-    spot = o.obj1_pos + grasp
-    destination = np.c_[spot[:, :2], o.goal[:, 2:3]]
-    return ex.grasp_and_carry(o, spot, destination)
-
-
 @register
 class HandlePull(HandlePullTask):
     __doc__ = __doc__
     name = "handle-pull"
-    tags = ("ML45-train",)
     Params = HandlePullParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, lift=0.7)
     yaw = 0.0
     grasp_spot = "bar"
 

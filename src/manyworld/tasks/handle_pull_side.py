@@ -46,8 +46,9 @@ import numpy as np
 from manyworld.sim import handle_lever_parts as hl
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
-from manyworld.tasks.handle_pull import HandlePullTask, grasp_and_lift
+from manyworld.tasks.families.handle import HandlePullTask, grasp_and_lift
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 YAW = np.pi / 2
 # Where the fingers hold the handle: on the arm (it runs along x), just behind the crossbar.
@@ -63,8 +64,8 @@ class HandlePullSideParams(TaskParams):
 class HandlePullSide(HandlePullTask):
     __doc__ = __doc__
     name = "handle-pull-side"
-    tags = ("ML45-train",)
     Params = HandlePullSideParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, lift=0.7)
     yaw = YAW
     grasp_spot = "arm"
 

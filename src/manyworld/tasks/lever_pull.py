@@ -46,6 +46,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_ANGLE = np.pi / 24
 GOAL_ANGLE = np.pi / 2
@@ -66,8 +67,8 @@ class LeverPullParams(TaskParams):
 class LeverPull(Task):
     __doc__ = __doc__
     name = "lever-pull"
-    tags = ("ML10-test", "ML45-train")
     Params = LeverPullParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, turn=0.7)
     hand_start = (0.0, 0.4, 0.2)
     workspace = ((-0.5, 0.40, -0.15), (0.5, 1.0, 0.5))
 
@@ -98,9 +99,8 @@ class LeverPull(Task):
             "grasp": held.astype(np.float64),
             "turn": rewards.tolerance(to_goal, SUCCESS_ANGLE, GOAL_ANGLE),
         }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["turn"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_grip <= 0.03, "grasp_success": held, "obj_to_target": to_goal},

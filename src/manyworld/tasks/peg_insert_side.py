@@ -45,6 +45,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 SUCCESS_SCALE = np.array([1.0, 2.0, 2.0])
@@ -69,8 +70,8 @@ class PegInsertSideParams(TaskParams):
 class PegInsertSide(Task):
     __doc__ = __doc__
     name = "peg-insert-side"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = PegInsertSideParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 
     def build(self, spec):
         peg_parts.add_peg(spec, "peg")
@@ -105,10 +106,9 @@ class PegInsertSide(Task):
             "grasp": held.astype(np.float64),
             "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.5),
         }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["in_place"]
         lifted = peg[:, 2] > PEG_REST_Z + LIFTED
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_peg <= 0.03, "grasp_success": held & lifted,

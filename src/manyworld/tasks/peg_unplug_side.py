@@ -46,6 +46,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 PULL = np.array([0.15, 0.0, 0.0])
@@ -61,8 +62,8 @@ class PegUnplugSideParams(TaskParams):
 class PegUnplugSide(Task):
     __doc__ = __doc__
     name = "peg-unplug-side"
-    tags = ("ML45-train",)
     Params = PegUnplugSideParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.15, in_place=0.65)
 
     def build(self, spec):
         npp.add_socket(spec, "socket")
@@ -96,9 +97,8 @@ class PegUnplugSide(Task):
             "grasp": held.astype(np.float64),
             "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.15),
         }
-        shaped = 0.2 * terms["reach"] + 0.15 * terms["grasp"] + 0.65 * terms["in_place"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_plug <= 0.03, "grasp_success": held,

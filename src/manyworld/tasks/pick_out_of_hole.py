@@ -50,6 +50,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import FreeBody, Gripper, pick_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 HOLE_XY = (0.0, 0.75)  # Meta-World's puck position
@@ -75,8 +76,8 @@ class PickOutOfHoleParams(TaskParams):
 class PickOutOfHole(Task):
     __doc__ = __doc__
     name = "pick-out-of-hole"
-    tags = ("ML45-train",)
     Params = PickOutOfHoleParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
     workspace = ((-0.5, 0.40, -0.05), (0.5, 1.0, 0.5))
 
     def build(self, spec):
@@ -101,7 +102,8 @@ class PickOutOfHole(Task):
         puck = self.puck.pos()
         lift = rewards.tolerance(np.maximum(goal[:, 2] - puck[:, 2], 0.0), 0.01, 0.3)
         out = puck[:, 2] > parts.PUCK_HALF + OUT_OF_HOLE
-        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, out)
+        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, out,
+                            weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

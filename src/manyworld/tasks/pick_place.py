@@ -41,6 +41,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import register
 from manyworld.tasks.common import PuckTask, pick_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 # The puck counts as lifted (grasp_success) this far above its resting height.
@@ -62,14 +63,15 @@ class PickPlaceParams(TaskParams):
 class PickPlace(PuckTask):
     __doc__ = __doc__
     name = "pick-place"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = PickPlaceParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
 
     def evaluate(self, sim, goal):
         puck = self.puck.pos()
         lift = rewards.tolerance(np.maximum(goal[:, 2] - puck[:, 2], 0.0), 0.01, 0.2)
         lifted = puck[:, 2] > parts.PUCK_HALF + LIFTED
-        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted)
+        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted,
+                            weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

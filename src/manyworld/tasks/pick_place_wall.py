@@ -54,6 +54,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import register
 from manyworld.tasks.common import PuckTask, pick_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 PUCK_Z = parts.PUCK_HALF
@@ -88,8 +89,8 @@ class PickPlaceWallParams(TaskParams):
 class PickPlaceWall(PuckTask):
     __doc__ = __doc__
     name = "pick-place-wall"
-    tags = ("ML45-train",)
     Params = PickPlaceWallParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
 
     def build(self, spec):
         super().build(spec)
@@ -102,7 +103,8 @@ class PickPlaceWall(PuckTask):
         below_clear = np.maximum(CLEAR_Z - puck[:, 2], 0.0)
         lift = np.where(before_wall, rewards.tolerance(below_clear, 0.01, 0.2), 1.0)
         lifted = puck[:, 2] > parts.PUCK_HALF + LIFTED
-        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted)
+        return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted,
+                            weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

@@ -39,13 +39,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manyworld.sim import plate_parts
 from manyworld.tasks.base import register
+from manyworld.tasks.families.plate import PLATE_Z, PlateSlideOutTask, push_plate_expert
 from manyworld.tasks.params import TaskParams, param
-from manyworld.tasks.plate_slide import PLATE_Z, PlateSlideBase, push_plate_expert
-
-# The plate starts this far in front of the cabinet's goal point (in its mouth).
-START_DEPTH = 0.1
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -57,21 +54,12 @@ class PlateSlideBackParams(TaskParams):
 
 
 @register
-class PlateSlideBack(PlateSlideBase):
+class PlateSlideBack(PlateSlideOutTask):
     __doc__ = __doc__
     name = "plate-slide-back"
-    tags = ("ML45-train",)
     Params = PlateSlideBackParams
+    reward_weights = RewardWeights(reach=0.3, in_place=0.7)
     facing = "front"
-
-    def place(self, sim, ids, params):
-        cabinet = params["cabinet_pos"]
-        start = cabinet + plate_parts.CABINET_GOAL + START_DEPTH * plate_parts.CABINET_OPENING[self.facing]
-        self.plate.place(ids, start)
-        sim.mocap_pos[ids, self.cabinet] = cabinet
-
-    def goal(self, params):
-        return params["goal_pos"].copy()
 
     @staticmethod
     def expert(obs):

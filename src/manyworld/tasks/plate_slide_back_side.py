@@ -41,9 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from manyworld.tasks.base import register
+from manyworld.tasks.families.plate import PLATE_Z, PlateSlideOutTask, push_plate_expert
 from manyworld.tasks.params import TaskParams, param
-from manyworld.tasks.plate_slide import PLATE_Z, push_plate_expert
-from manyworld.tasks.plate_slide_back import PlateSlideBack
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,11 @@ class PlateSlideBackSideParams(TaskParams):
 
 
 @register
-class PlateSlideBackSide(PlateSlideBack):
+class PlateSlideBackSide(PlateSlideOutTask):
     __doc__ = __doc__
     name = "plate-slide-back-side"
-    tags = ("ML45-train",)
     Params = PlateSlideBackSideParams
+    reward_weights = RewardWeights(reach=0.3, in_place=0.7)
     facing = "side"
 
     @staticmethod

@@ -42,8 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from manyworld.tasks.base import register
+from manyworld.tasks.families.plate import PlateSlideInTask, push_plate_expert
 from manyworld.tasks.params import TaskParams, param
-from manyworld.tasks.plate_slide import PlateSlide, push_plate_expert
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,11 @@ class PlateSlideSideParams(TaskParams):
 
 
 @register
-class PlateSlideSide(PlateSlide):
+class PlateSlideSide(PlateSlideInTask):
     __doc__ = __doc__
     name = "plate-slide-side"
-    tags = ("ML45-train",)
     Params = PlateSlideSideParams
+    reward_weights = RewardWeights(reach=0.3, in_place=0.7)
     facing = "side"
 
     @staticmethod

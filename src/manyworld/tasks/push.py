@@ -35,6 +35,7 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
 from manyworld.tasks.common import PuckTask, object_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.05
 
@@ -53,11 +54,12 @@ class PushParams(TaskParams):
 class Push(PuckTask):
     __doc__ = __doc__
     name = "push"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = PushParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 
     def evaluate(self, sim, goal):
-        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE)
+        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE,
+                              weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

@@ -36,6 +36,7 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
 from manyworld.tasks.common import PuckTask, object_to_goal
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 PUCK_Z = parts.PUCK_HALF
@@ -55,11 +56,12 @@ class PushBackParams(TaskParams):
 class PushBack(PuckTask):
     __doc__ = __doc__
     name = "push-back"
-    tags = ("ML45-train",)
     Params = PushBackParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 
     def evaluate(self, sim, goal):
-        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE)
+        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE,
+                              weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

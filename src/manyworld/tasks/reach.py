@@ -25,17 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from manyworld.sim import scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
-from manyworld.tasks import rewards
-from manyworld.tasks.base import Evaluation, register
-from manyworld.tasks.common import PuckTask
+from manyworld.tasks.base import register
+from manyworld.tasks.families.reach import ReachTask
 from manyworld.tasks.params import TaskParams, param, xy_distance
-
-SUCCESS_DISTANCE = 0.05
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -49,24 +45,11 @@ class ReachParams(TaskParams):
 
 
 @register
-class Reach(PuckTask):
+class Reach(ReachTask):
     __doc__ = __doc__
     name = "reach"
-    tags = ("MT10", "ML10-train", "ML45-train")
     Params = ReachParams
-
-    def evaluate(self, sim, goal):
-        tcp = self.gripper.tcp()
-        dist = np.linalg.norm(tcp - goal, axis=1)
-        success = dist <= SUCCESS_DISTANCE
-        reach = rewards.tolerance(dist, SUCCESS_DISTANCE, 0.3)
-        return Evaluation(
-            reward=rewards.finish(reach, success),
-            success=success,
-            terms={"reach": reach},
-            info={"near_object": dist <= SUCCESS_DISTANCE, "grasp_success": np.zeros_like(success),
-                  "obj_to_target": dist},
-        )
+    reward_weights = RewardWeights(reach=1.0)
 
     @staticmethod
     def expert(obs):

@@ -36,8 +36,9 @@ from manyworld.sim import plate_parts, scene
 from manyworld.tasks import expert as ex
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
+from manyworld.tasks.families.reach import ReachTask
 from manyworld.tasks.params import TaskParams, param, xy_distance
-from manyworld.tasks.reach import Reach
+from manyworld.tasks.rewards import RewardWeights
 
 # The expert keeps the TCP this high while it is not past the wall: the
 # fingertips reach 1 cm below the TCP, so they clear the wall's top by 2 cm.
@@ -61,11 +62,11 @@ class ReachWallParams(TaskParams):
 
 
 @register
-class ReachWall(Reach):
+class ReachWall(ReachTask):
     __doc__ = __doc__
     name = "reach-wall"
-    tags = ("ML45-train",)
     Params = ReachWallParams
+    reward_weights = RewardWeights(reach=1.0)
 
     def build(self, spec):
         super().build(spec)

@@ -51,6 +51,7 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import FreeBody, Gripper, pick_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 PUCK_Z = parts.PUCK_HALF
@@ -82,8 +83,8 @@ class ShelfPlaceParams(TaskParams):
 class ShelfPlace(Task):
     __doc__ = __doc__
     name = "shelf-place"
-    tags = ("ML10-test", "ML45-train")
     Params = ShelfPlaceParams
+    reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
 
     def build(self, spec):
         cp.add_shelf(spec, "shelf")
@@ -109,7 +110,7 @@ class ShelfPlace(Task):
         lift = rewards.tolerance(np.maximum(CLEAR_Z - puck[:, 2], 0.0), 0.0, 0.3)
         lifted = puck[:, 2] > PUCK_Z + LIFTED
         return pick_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE, lift, lifted,
-                            in_place_margin=0.4)
+                            in_place_margin=0.4, weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

@@ -36,13 +36,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from manyworld.sim import ball_parts, scene
-from manyworld.tasks import expert as ex
+from manyworld.sim import ball_parts
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, Task, register
 from manyworld.tasks.common import FreeBody, Gripper, zeros_obj
+from manyworld.tasks.families.ball import carry_ball
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.07
 BALL_Z = ball_parts.BALL_RADIUS
@@ -54,9 +55,6 @@ BALL_Z = ball_parts.BALL_RADIUS
 CARRY_Z = BALL_Z + 0.005
 LANE_START = 0.17
 IN_LANE = 0.02  # |ball x - goal x| below this: carry it straight in
-
-# The gripper opening (obs[3]) closed on the ball: 6 cm of the 9 cm gap.
-BALL_OPENING = 2 * ball_parts.BALL_RADIUS / scene.FINGER_OPEN_GAP
 
 
 @dataclass(frozen=True)
@@ -74,8 +72,8 @@ class SoccerParams(TaskParams):
 class Soccer(Task):
     __doc__ = __doc__
     name = "soccer"
-    tags = ("ML45-train",)
     Params = SoccerParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 
     def build(self, spec):
         ball_parts.add_ball(spec, "ball")
@@ -107,9 +105,8 @@ class Soccer(Task):
             "grasp": held.astype(np.float64),
             "in_place": rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3),
         }
-        shaped = 0.2 * terms["reach"] + 0.1 * terms["grasp"] + 0.7 * terms["in_place"]
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_ball <= 0.03, "grasp_success": held, "obj_to_target": to_goal},
@@ -130,13 +127,3 @@ class Soccer(Task):
         destination = np.where(in_lane[:, None], np.c_[goal[:, :2], carry], to_lane)
         return carry_ball(o, ball, destination)
 
-
-def carry_ball(o: obs_lib.Obs, ball: np.ndarray, destination: np.ndarray, hover: float = 0.08) -> np.ndarray:
-    """:func:`~manyworld.tasks.expert.grasp_and_carry` for the ball.
-
-    Fingers closed on the ball stay BALL_OPENING (2/3) open, so "holding" is
-    the band of openings around it: the carry starts once the fingers have
-    closed on the ball, not on nothing.
-    """
-    return ex.grasp_and_carry(o, ball, destination, hover,
-                              holding_opening=(BALL_OPENING - 0.15, BALL_OPENING + 0.05), closing_below=0.95)

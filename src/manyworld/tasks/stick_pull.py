@@ -62,8 +62,9 @@ from manyworld.sim import tool_parts as tp
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import Evaluation, register
+from manyworld.tasks.families.stick import CARRY_SPEED, StickTask, carry_stick, stick_tip
 from manyworld.tasks.params import TaskParams, param, xy_distance
-from manyworld.tasks.stick_push import CARRY_SPEED, StickTask, carry_stick, stick_tip
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.12
 # Meta-World's insertion test: tip past the handle along x, and this close across.
@@ -105,8 +106,8 @@ def inserted(tip: np.ndarray, handle: np.ndarray) -> np.ndarray:
 class StickPull(StickTask):
     __doc__ = __doc__
     name = "stick-pull"
-    tags = ("ML45-train",)
     Params = StickPullParams
+    reward_weights = RewardWeights(reach=0.1, grasp=0.1, insert=0.2, in_place=0.6)
     container_pos = CONTAINER_POS
     workspace = ((-0.5, 0.35, 0.05), (0.5, 1.0, 0.5))
 
@@ -128,10 +129,8 @@ class StickPull(StickTask):
             "insert": np.where(lifted, rewards.tolerance(np.linalg.norm(tip - slot, axis=1), 0.02, 0.3), 0.0),
             "in_place": np.where(is_in, rewards.tolerance(to_goal, SUCCESS_DISTANCE, 0.3), 0.0),
         }
-        shaped = (0.1 * terms["reach"] + 0.1 * terms["grasp"] + 0.2 * terms["insert"]
-                  + 0.6 * terms["in_place"])
         return Evaluation(
-            reward=rewards.finish(shaped, success),
+            reward=rewards.finish(rewards.weighted_sum(self.reward_weights, terms), success),
             success=success,
             terms=terms,
             info={"near_object": to_stick <= 0.03, "grasp_success": lifted, "obj_to_target": to_goal},

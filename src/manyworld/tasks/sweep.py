@@ -40,6 +40,7 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.05
 PUCK_Z = parts.PUCK_HALF
@@ -56,8 +57,8 @@ class SweepParams(TaskParams):
 class Sweep(Task):
     __doc__ = __doc__
     name = "sweep"
-    tags = ("ML10-train", "ML45-train")
     Params = SweepParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 
     def build(self, spec):
         parts.add_puck(spec, "puck")
@@ -78,7 +79,8 @@ class Sweep(Task):
         return (self.puck.pos(), self.puck.quat(), *zeros_obj(sim.num_worlds))
 
     def evaluate(self, sim, goal):
-        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE, in_place_margin=0.5)
+        return object_to_goal(self.gripper, self.puck.pos(), goal, parts.PUCK_HALF, SUCCESS_DISTANCE,
+                              in_place_margin=0.5, weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

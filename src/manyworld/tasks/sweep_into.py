@@ -44,6 +44,7 @@ from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import Task, register
 from manyworld.tasks.common import FreeBody, Gripper, object_to_goal, zeros_obj
 from manyworld.tasks.params import TaskParams, param, xy_distance
+from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.05
 PUCK_Z = parts.PUCK_HALF
@@ -67,8 +68,8 @@ class SweepIntoParams(TaskParams):
 class SweepInto(Task):
     __doc__ = __doc__
     name = "sweep-into"
-    tags = ("ML10-test", "ML45-train")
     Params = SweepIntoParams
+    reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 
     def build(self, spec):
         hole_parts.add_table_hole(spec, "hole", HOLE_XY, HOLE_HALF)
@@ -91,7 +92,7 @@ class SweepInto(Task):
     def evaluate(self, sim, goal):
         puck = self.puck.pos()
         return object_to_goal(self.gripper, puck, goal, parts.PUCK_HALF, SUCCESS_DISTANCE,
-                              to_goal=xy_distance(puck, goal))
+                              to_goal=xy_distance(puck, goal), weights=self.reward_weights)
 
     @staticmethod
     def expert(obs):

@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from manyworld.sim import door_window_parts as dw
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import register
+from manyworld.tasks.families.window import WindowTask, push_sideways
 from manyworld.tasks.params import TaskParams, param
-from manyworld.tasks.window_open import WindowTask, push_sideways
+from manyworld.tasks.rewards import RewardWeights
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ class WindowCloseParams(TaskParams):
 class WindowClose(WindowTask):
     __doc__ = __doc__
     name = "window-close"
-    tags = ("MT10", "ML45-train")
     Params = WindowCloseParams
+    reward_weights = RewardWeights(reach=0.3, slide=0.7)
     start_opening = dw.WINDOW_TRAVEL
     goal_opening = 0.0
 

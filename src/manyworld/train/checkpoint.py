@@ -175,7 +175,8 @@ def load_checkpoint(path: str | Path, *, want_replay: bool = True) -> tuple[dict
 
     Raises:
         CheckpointError: missing or unparsable ``meta.json``, wrong format tag or
-            version, a file whose hash does not match, or an unreadable array file.
+            version, no ``state.npz`` listed, a file whose hash does not match, or
+            an unreadable array file.
     """
     path = Path(path)
     meta_path = path / "meta.json"
@@ -195,8 +196,14 @@ def load_checkpoint(path: str | Path, *, want_replay: bool = True) -> tuple[dict
             f"{meta_path}: checkpoint format version {meta.get('format_version')!r}; this manyworld "
             f"reads version {FORMAT_VERSION}"
         )
+    files = meta.get("files")
+    if not isinstance(files, dict) or "state.npz" not in files:
+        raise CheckpointError(
+            f"{path}: incomplete or corrupt checkpoint: its meta.json lists no state.npz (the "
+            "training state); delete this checkpoint directory to resume from the previous one"
+        )
     arrays: dict[str, dict] = {}
-    for name, digest in dict(meta.get("files", {})).items():
+    for name, digest in files.items():
         stem = name.removesuffix(".npz")
         if stem == "replay" and not want_replay:
             continue

@@ -91,7 +91,7 @@ def build_parser(algo: str = "sac") -> argparse.ArgumentParser:
         type=Path,
         metavar="RUN_DIR",
         help="continue RUN_DIR from its last complete checkpoint (config from the run; "
-        "--steps may extend it)",
+        "--steps may extend it; --algo and --run-dir, if given, must be the run's own)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     run_defaults = RunConfig().replace(**spec.run)
@@ -126,8 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     stream = None if args.quiet else sys.stderr
     if args.resume is not None:
         algo, bench, cfg, run = read_run_config(args.resume)
+        # the run names its algorithm and directory: flags may repeat them, never change them
         if args.algo not in (None, algo):
             raise ValueError(f"{args.resume} is a {algo} run; --algo {args.algo} cannot resume it")
+        if args.run_dir is not None and args.run_dir.resolve() != args.resume.resolve():
+            raise ValueError(
+                f"--resume {args.resume} continues that run directory; --run-dir {args.run_dir} "
+                "names another (drop --run-dir: a resumed run stays where it is)"
+            )
         fixed = sorted((set(agent_over) - spec.resume_mutable) | (set(run_over) - RESUME_MUTABLE))
         if fixed or args.task or args.benchmark:
             raise ValueError(

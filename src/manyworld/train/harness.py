@@ -17,12 +17,14 @@ benchmark's train tasks and are evaluated by the ML protocol on its test tasks
       tensorboard/         the same metrics as TensorBoard event files (x axis: env steps)
       evals/step_<N>.json  evaluation results in the harness's result format
       checkpoints/step_<N>/         see manyworld.train.checkpoint
+      .lock                held by the process training the run (one writer at a time)
 
 Env steps count transitions over all worlds (W worlds stepped once = W steps).
 Resuming (``resume=True``) restores the trainer's arrays and JSON state and the
 harness's counters from the last complete checkpoint, truncates the metric
 files to it, and restarts the episodes in progress (env states are not
-checkpointed; the env is reseeded from the seed and the step count). A
+checkpointed; the env is reseeded from the seed and the step count); a torn
+last metrics row, which a killed run can leave, is dropped with a warning. A
 checkpoint resumes only the run that wrote it: another algorithm, benchmark,
 agent config or data-affecting run field is refused with a
 :class:`~manyworld.train.checkpoint.CheckpointError`. On CPU the same seed and
@@ -31,12 +33,16 @@ config give the same metrics (wall-clock columns aside).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import fcntl
 import json
 import math
+import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -200,6 +206,45 @@ class TrackedCollector:
 
 
 # ------------------------------------------------------------------ RUN DIRECTORY
+#: A run directory's lock file (see :func:`lock_run_dir`).
+LOCK_FILE = ".lock"
+
+
+class RunDirBusyError(ValueError):
+    """A run directory that another process is training into."""
+
+
+@contextlib.contextmanager
+def lock_run_dir(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir`` for one writer while the block runs; a second one is refused.
+
+    Two trainings (or a training and a resume) of one run directory would
+    interleave their metric rows and checkpoints. The lock is an exclusive
+    ``flock`` on ``RUN_DIR/.lock`` held through an open file, so the kernel drops
+    it when the process ends, however it ends: a run killed with ``kill -9``
+    leaves no stale lock, and resumes as usual. The file holds the holder's pid.
+
+    Raises:
+        RunDirBusyError: another process (or another open of the file) holds the lock.
+    """
+    fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise RunDirBusyError(
+                f"{run_dir} is in use by another training process (pid {holder}); two writers "
+                "would corrupt it: wait for that run to end (or stop it), or choose another run "
+                "directory"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 class MetricsLog:
     """metrics.jsonl + metrics.csv with a fixed header, and TensorBoard event files."""
 
@@ -208,7 +253,13 @@ class MetricsLog:
         self.keys = keys
         rows = []
         if upto is not None and self.jsonl.exists():  # resume: drop rows past the checkpoint
-            rows = [json.loads(line) for line in self.jsonl.read_text().splitlines() if line]
+            from manyworld.evaluation.results import read_jsonl
+
+            rows, torn = read_jsonl(self.jsonl)
+            if torn is not None:
+                # on stderr whatever the progress stream: a dropped row is worth knowing
+                print(f"warning: {self.jsonl}: dropped its torn last line ({len(torn)} characters, "
+                      "left by a run killed while writing it)", file=sys.stderr, flush=True)
             rows = [r for r in rows if r["env_steps"] <= upto]
         self.rows = rows
         self.jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -293,12 +344,34 @@ def train(
         resume: continue from the run directory's last complete checkpoint
             (the configs must match the ones stored there, budget and logging excepted).
         progress: stream for the progress line (None: silent).
+
+    Raises:
+        RunDirBusyError: another process is training into ``run_dir``
+            (:func:`lock_run_dir`: the directory is held for the whole run).
     """
+    run_dir = Path(run_dir)
+    if resume:
+        latest_checkpoint(run_dir / "checkpoints")  # nothing to resume: say so, make no lock file
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    with lock_run_dir(run_dir):
+        return _train(algo, benchmark, agent_cfg, run_cfg, run_dir, resume, progress)
+
+
+def _train(
+    algo: str,
+    benchmark: str,
+    agent_cfg: Any,
+    run_cfg: RunConfig | None,
+    run_dir: Path,
+    resume: bool,
+    progress: TextIO | None,
+) -> tuple[Any, Any, list[dict[str, Any]]]:
+    """:func:`train`, with ``run_dir`` locked."""
     from manyworld.benchmarks import get_benchmark, make_env
 
     spec = get_algo(algo)
     run = run_cfg or RunConfig().replace(**spec.run)
-    run_dir = Path(run_dir)
     bench = get_benchmark(benchmark)
     bench.require_tasks()
     want = "ML" if spec.meta else "MT"
@@ -353,7 +426,6 @@ def train(
             raise ValueError(
                 f"{run_dir} already holds checkpoints; resume it (--resume) or choose another run dir"
             )
-        run_dir.mkdir(parents=True, exist_ok=True)
         log = MetricsLog(run_dir, keys, upto=None)
     from manyworld.evaluation.results import write_json_atomic
 
@@ -462,10 +534,10 @@ def _versions() -> dict[str, str]:
     import jax
     import optax
 
-    import manyworld
+    from manyworld._version import __version__
 
     return {
-        "manyworld": getattr(manyworld, "__version__", "?"),
+        "manyworld": __version__,
         "jax": jax.__version__,
         "flax": flax.__version__,
         "optax": optax.__version__,
