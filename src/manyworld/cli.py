@@ -1,5 +1,5 @@
 """The ``manyworld`` command: list, check, render, rollout, bench, demo, benchmark, eval, compare,
-curves, train."""
+curves, train, dataset."""
 
 from __future__ import annotations
 
@@ -460,6 +460,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_curves)
 
     # parsed by manyworld.train.cli (its flags come from the config dataclasses; needs [learn])
+    s = sub.add_parser("dataset", add_help=False,
+                       help="offline datasets in Minari's format: collect, list, show "
+                            "(`manyworld dataset --help`)")
+    s.set_defaults(func=cmd_dataset)
     s = sub.add_parser("train", add_help=False,
                        help="train sac / mtsac / mtmhsac (see `manyworld train --help`)")
     s.add_argument("train_args", nargs=argparse.REMAINDER)
@@ -500,11 +504,20 @@ def cmd_train(args) -> int:
     return train_main(list(args.train_args))
 
 
+def cmd_dataset(args) -> int:
+    """Delegate to ``manyworld.datasets.cli`` (imports Minari only for datasets)."""
+    from manyworld.datasets.cli import main as dataset_main
+
+    return dataset_main(list(args.dataset_args), prog="manyworld dataset")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``manyworld`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["train"]:  # its own parser: every flag and --help come from the configs
         args = argparse.Namespace(func=cmd_train, train_args=argv[1:])
+    elif argv[:1] == ["dataset"]:  # its own parser, with subcommands
+        args = argparse.Namespace(func=cmd_dataset, dataset_args=argv[1:])
     else:
         args = build_parser().parse_args(argv)
     try:
