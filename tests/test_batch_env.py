@@ -262,3 +262,30 @@ def test_actions_must_be_real_numbers(env, bad):
 def test_too_many_worlds_is_a_clear_error():
     with pytest.raises(ValueError, match=r"num_worlds=1,000,000,000,000 does not fit in memory"):
         BatchEnv("reach", 10**12)
+
+
+def test_first_reset_settles_each_distinct_variation_once(monkeypatch):
+    rows = get_task("push").variations("train")[:5]
+    env = BatchEnv("push", 40, seed=0)
+    env.set_task(np.repeat(rows, 8, axis=0))
+    settled = []
+    real = env._settle
+    monkeypatch.setattr(env, "_settle", lambda ids: (settled.append(len(ids)), real(ids))[1])
+    obs, _ = env.reset()
+    assert settled == [5]
+    alone = BatchEnv("push", 5, seed=0)
+    alone.set_task(rows)
+    np.testing.assert_array_equal(obs[::8], alone.reset()[0])  # same bits as settling each
+
+
+def test_check_env_finds_no_equal_bounds(task_name):
+    import warnings
+
+    import gymnasium as gym
+    from gymnasium.utils.env_checker import check_env
+
+    env = gym.make(get_task(task_name).env_id()).unwrapped
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(env, skip_render_check=True)
+    assert not [w for w in caught if "equal" in str(w.message)], [str(w.message) for w in caught]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from manyworld.envs.batch_env import separate_equal_bounds
 from manyworld.tasks import obs as obs_lib
 
 MAX_REWARD = 10.0  # every task's reward lies in [0, 10]
@@ -116,7 +117,7 @@ class HideGoal(BatchWrapper):
         box = env.observation_space
         low, high = box.low.copy(), box.high.copy()
         low[obs_lib.GOAL] = high[obs_lib.GOAL] = 0.0
-        self._space = spaces.Box(low, high, dtype=np.float64)
+        self._space = spaces.Box(*separate_equal_bounds(low, high), dtype=np.float64)
 
     @property
     def observation_space(self) -> spaces.Box:

@@ -71,6 +71,20 @@ def check_integer_ids(ids: np.ndarray) -> None:
                         f"{ids.ravel()[:10].tolist()}")
 
 
+def separate_equal_bounds(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Widen every dimension whose bounds are equal by one ulp each way.
+
+    A goal coordinate that no variation changes, or a hidden (zeroed) goal, has
+    equal bounds; gymnasium's env checker warns on those. One ulp keeps the
+    space exact: the constant value is still inside and nothing else is.
+    """
+    low, high = np.array(low, np.float64), np.array(high, np.float64)
+    same = low == high
+    low[same] = np.nextafter(low[same], -np.inf)
+    high[same] = np.nextafter(high[same], np.inf)
+    return low, high
+
+
 class BatchEnv:
     """N worlds of one task, with Meta-World's observation, action and reward.
 
@@ -164,8 +178,10 @@ class BatchEnv:
             goal_low, goal_high = self.task_cls.goal_bounds()
         else:
             goal_low, goal_high = np.zeros(3), np.zeros(3)
-        self._obs_low = np.concatenate([frame_low, frame_low, goal_low])
-        self._obs_high = np.concatenate([frame_high, frame_high, goal_high])
+        self._obs_low, self._obs_high = separate_equal_bounds(
+            np.concatenate([frame_low, frame_low, goal_low]),
+            np.concatenate([frame_high, frame_high, goal_high]),
+        )
         self.observation_space = spaces.Box(self._obs_low, self._obs_high, dtype=np.float64)
         self.action_space = spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
 
@@ -239,12 +255,16 @@ class BatchEnv:
 
     def _restore_initial_states(self, ids: np.ndarray) -> None:
         keys = [row.tobytes() for row in self.params[ids]]
-        missing = np.array([i for i, k in zip(ids, keys) if k not in self._state_cache], dtype=np.int64)
-        if missing.size:
-            # duplicates (two worlds, one new variation) settle once each, identically
-            self._settle(missing)
-            for i in missing:
-                self._state_cache[self.params[i].tobytes()] = self.sim.state[i].copy()
+        first: dict[bytes, int] = {}
+        for i, k in zip(ids, keys):
+            if k not in self._state_cache:
+                first.setdefault(k, int(i))
+        if first:
+            # one world per new variation settles: worlds are bit-identical to each other
+            # (tested), so the rest copy its state instead of settling it again
+            self._settle(np.fromiter(first.values(), np.int64, len(first)))
+            for k, i in first.items():
+                self._state_cache[k] = self.sim.state[i].copy()
         self.sim.state[ids] = np.stack([self._state_cache[k] for k in keys])
         self.sim.clear_warnings(ids)
         self.sim.forward(ids)
