@@ -60,13 +60,14 @@ case "${1:-}" in
   report)
     args=()
     for g in "RL², ML1(reach)=rl2-ML1-reach-s?" "RL², ML1(push)=rl2-ML1-push-s?" \
-             "RL², ML10=rl2-ML10-s?"; do
+             "RL², ML10=rl2-ML10-s?" "MAML, ML1(reach)=maml-ML1-reach-s?" \
+             "PEARL, ML1(reach)=pearl-ML1-reach-s?" "Reptile, ML1(reach)=reptile-ML1-reach-s?"; do
       label=${g%%=*}; pattern=${g#*=}
       if compgen -G "$RUNS/$pattern" > /dev/null; then args+=("$label=$RUNS/$pattern"); fi
     done
     python benchmarks/onpolicy_tables.py "${args[@]}" --out "$OUT/results.json" > "$OUT/results.md"
-    python benchmarks/meta_gap.py "$RUNS"/rl2-ML*-s? --out "$OUT/gap.json" > "$OUT/gap.md"
-    manyworld curves "$RUNS"/rl2-ML*-s? --out "$OUT/curves" ;;
+    python benchmarks/meta_gap.py "$RUNS"/*-ML*-s? --out "$OUT/gap.json" > "$OUT/gap.md"
+    manyworld curves "$RUNS"/*-ML*-s? --out "$OUT/curves" ;;
   *)
     sed -n 2,15p "$0"; exit 2 ;;
 esac
