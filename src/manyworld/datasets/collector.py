@@ -65,13 +65,12 @@ from manyworld.datasets.store import (
     dataset_dir,
     dataset_id,
     datasets_root,
-    fsync_dir,
     require,
-    sha256_file,
 )
 from manyworld.envs.batch_env import MAX_EPISODE_STEPS, BatchEnv
 from manyworld.envs.rollout import run_episodes
 from manyworld.evaluation.progress import Progress
+from manyworld.fileio import fsync_dir, sha256_file
 from manyworld.tasks.base import get_task
 
 # Episodes per HDF5 write session. Fixed, not tied to the number of worlds,

@@ -25,8 +25,8 @@ from manyworld.datasets.store import (
     read_metadata,
     require,
     resolve,
-    sha256_file,
 )
+from manyworld.fileio import sha256_file
 
 
 @dataclass

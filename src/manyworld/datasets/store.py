@@ -21,7 +21,6 @@ a hidden ``.tmp-*`` directory beside it and rename it into place at the end.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -138,15 +137,6 @@ def read_metadata(data: Path) -> dict[str, Any]:
     return meta
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def list_datasets(root: str | os.PathLike | None = None) -> list[str]:
     """Ids of the complete manyworld datasets under the root, sorted (hidden directories skipped)."""
     base = datasets_root(root) / NAMESPACE
@@ -159,17 +149,3 @@ def list_datasets(root: str | os.PathLike | None = None) -> list[str]:
             if _ID_RE.match(ident) and (ds / "data" / METADATA_FILE).is_file():
                 found.append(ident)
     return found
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a directory entry (after a rename) where the platform allows it."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

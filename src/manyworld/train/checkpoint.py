@@ -21,7 +21,6 @@ against the running program's state, so a foreign checkpoint fails with a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,8 @@ from typing import Any
 
 import jax
 import numpy as np
+
+from manyworld.fileio import fsync_dir, sha256_file
 
 FORMAT = "manyworld.checkpoint"
 FORMAT_VERSION = 1
@@ -95,25 +96,6 @@ def unflatten(template: Any, flat: dict[str, np.ndarray], prefix: str, source: s
 
 
 # ---------------------------------------------------------------- writing
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_checkpoint(
     ckpt_dir: str | Path,
     step: int,
@@ -141,17 +123,17 @@ def save_checkpoint(
             np.savez(f, **flat)
             f.flush()
             os.fsync(f.fileno())
-        files[path.name] = _sha256(path)
+        files[path.name] = sha256_file(path)
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "files": files}
     with open(tmp / "meta.json", "w") as f:
         json.dump(payload, f, indent=1)
         f.flush()
         os.fsync(f.fileno())
-    _fsync_dir(tmp)
+    fsync_dir(tmp)
     if final.exists():  # same step written twice (e.g. final save after a periodic one)
         shutil.rmtree(final)
     os.rename(tmp, final)
-    _fsync_dir(root)
+    fsync_dir(root)
     for old in list_checkpoints(root)[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
     for stale in root.glob(".tmp-*"):
@@ -210,7 +192,7 @@ def load_checkpoint(path: str | Path, *, want_replay: bool = True) -> tuple[dict
         file = path / name
         if not file.is_file():
             raise CheckpointError(f"{file}: listed in meta.json but missing (corrupt checkpoint)")
-        if _sha256(file) != digest:
+        if sha256_file(file) != digest:
             raise CheckpointError(
                 f"{file}: content does not match its hash in meta.json (corrupt or altered checkpoint); "
                 "delete this checkpoint directory to resume from the previous one"
