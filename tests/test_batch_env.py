@@ -203,7 +203,7 @@ def test_set_state_refuses_a_foreign_or_broken_snapshot_and_changes_nothing(env)
     theirs = reach.get_state()
     assert theirs["physics"].shape == mine["physics"].shape
     broken = {
-        "task 'reach' v1, this env runs 'push' v1": theirs,
+        "task 'reach' v2, this env runs 'push' v2": theirs,
         r"missing keys \['goal'\]": {k: v for k, v in mine.items() if k != "goal"},
         r"unknown keys \['extra'\]": {**mine, "extra": 1},
         r"state\['elapsed'\] must be a int64 array of shape \(3,\)": {**mine, "elapsed": mine["elapsed"][:2]},

@@ -83,7 +83,7 @@ def test_named_benchmarks_are_defined_without_their_tasks(name, kind, n_train, n
 
 def test_name_forms_and_errors():
     assert (
-        get_benchmark("MT1(reach)") == get_benchmark("mt1:reach") == get_benchmark("MT1/reach-v1")
+        get_benchmark("MT1(reach)") == get_benchmark("mt1:reach") == get_benchmark("MT1/reach-v2")
     )
     assert get_benchmark("ML1(push)").test_tasks == ("push",)
     with pytest.raises(UnknownBenchmarkError, match="did you mean MT1, MT10"):
@@ -348,8 +348,8 @@ def test_metaworld_style_loop_mt1():
     import manyworld.compat as metaworld
 
     mt1 = metaworld.MT1("reach-v3", seed=0)  # Meta-World's name works
-    assert list(mt1.train_classes) == ["reach-v1"] and len(mt1.train_tasks) == 50
-    assert metaworld_training_loop(metaworld, mt1) == {"reach-v1": 1}
+    assert list(mt1.train_classes) == ["reach-v2"] and len(mt1.train_tasks) == 50
+    assert metaworld_training_loop(metaworld, mt1) == {"reach-v2": 1}
 
 
 def test_metaworld_style_loop_custom_and_ml1():
@@ -360,13 +360,13 @@ def test_metaworld_style_loop_custom_and_ml1():
     ml1 = metaworld.ML1("push-v3")
     assert len(ml1.train_tasks) == len(ml1.test_tasks) == 50
     assert {t.data["index"] for t in ml1.test_tasks} == set(range(50))
-    env = ml1.train_classes["push-v1"]()
+    env = ml1.train_classes["push-v2"]()
     env.set_task(ml1.test_tasks[0])
     obs, _ = env.reset()
     assert (obs[36:39] == 0).all()  # ML hides the goal
     with pytest.raises(ValueError, match="another env"):
         env.set_task(metaworld.MT1("reach").train_tasks[0])
-    fresh = ml1.train_classes["push-v1"]()
+    fresh = ml1.train_classes["push-v2"]()
     fresh.reset()  # before set_task: works (Meta-World raises)
     action = metaworld.policies.ENV_POLICY_MAP["push-v3"]().get_action(obs)
     assert action.shape == (4,) and action.dtype == np.float32

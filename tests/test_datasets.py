@@ -21,7 +21,7 @@ from manyworld.datasets import (
 from manyworld.datasets.cli import main
 from manyworld.datasets.levels import LEVELS, EpisodePolicy, episode_seed
 
-ID = "manyworld/reach/expert-v1"
+ID = "manyworld/reach/expert-v2"
 EPISODES = 8
 
 
@@ -43,7 +43,7 @@ def test_round_trip_minari_and_fast_loader(reach_expert, monkeypatch):
     episodes = list(ds.iterate_episodes())
     ds.set_seed(0)
     assert len(ds.sample_episodes(3)) == 3
-    assert ds.recover_environment().spec.id == "manyworld/reach-v1"
+    assert ds.recover_environment().spec.id == "manyworld/reach-v2"
 
     data = load_arrays(ID)  # through MINARI_DATASETS_PATH, as Minari finds it
     assert len(data) == summary.steps
@@ -90,7 +90,7 @@ def test_same_seed_same_bytes_whatever_the_worlds(reach_expert, tmp_path):
 
 def _copy_with(root, tmp_path, **changes):
     dest = tmp_path / "copy"
-    shutil.copytree(root / "manyworld" / "reach" / "expert-v1", dest)
+    shutil.copytree(root / "manyworld" / "reach" / "expert-v2", dest)
     path = dest / "data" / "metadata.json"
     meta = json.loads(path.read_text())
     meta["manyworld"].update(changes)
@@ -148,7 +148,7 @@ def test_interrupted_collection_leaves_nothing_that_loads(tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="interrupted"):
         collect("reach", "expert", EPISODES, worlds=4, num_threads=1, progress=None)
     (left,) = reach_dir.iterdir()
-    assert left.name.startswith(".tmp-expert-v1-")
+    assert left.name.startswith(".tmp-expert-v2-")
     assert minari.list_local_datasets() == {} and list_datasets() == []
     with pytest.raises(FileNotFoundError):
         minari.load_dataset(ID)
@@ -158,10 +158,10 @@ def test_interrupted_collection_leaves_nothing_that_loads(tmp_path, monkeypatch)
         load_arrays(left)
 
     # the next collection of that dataset removes a leftover whose process is gone
-    left.rename(reach_dir / ".tmp-expert-v1-999999999-dead")
+    left.rename(reach_dir / ".tmp-expert-v2-999999999-dead")
     monkeypatch.setattr(collector, "run_episodes", real)
     collect("reach", "expert", 2, worlds=2, num_threads=1, progress=None)
-    assert sorted(p.name for p in reach_dir.iterdir()) == ["expert-v1", "namespace_metadata.json"]
+    assert sorted(p.name for p in reach_dir.iterdir()) == ["expert-v2", "namespace_metadata.json"]
     assert len(load_arrays(ID)) == 1000
 
 
@@ -197,7 +197,7 @@ def test_cli_show_list_and_mistakes(reach_expert, capsys):
         (["collect", "reach", "--level", "expert", "--episodes", "0"], "--episodes"),
         (["collect", "reach", "--level", "expert", "--episodes", "2", "--out", str(root)],
          "already exists"),
-        (["show", "manyworld/reach/medium-v1", "--out", str(root)], "no dataset"),
+        (["show", "manyworld/reach/medium-v2", "--out", str(root)], "no dataset"),
         (["show", "push"], "give a dataset id"),
     ]:
         assert main(argv) == 2, argv

@@ -146,7 +146,7 @@ def test_mt_expert_is_perfect_and_random_is_zero():
         p["one_hot"],
         p["goal_visible"],
     ) == ("MT", 500, True, True, True)
-    assert p["task_versions"] == {"reach": 1, "push": 1} and p["benchmark_hash"] == bench.hash
+    assert p["task_versions"] == {"reach": 2, "push": 2} and p["benchmark_hash"] == bench.hash
     assert res["benchmark"] == bench.identity()
     assert all(
         o["length"][0] == o["first_success"][0] for o in res["outcomes"]

@@ -14,22 +14,25 @@ from manyworld.tasks.base import get_task
 
 
 def test_make_and_make_vec():
-    env = gym.make("manyworld/reach-v1")
+    env = gym.make("manyworld/reach-v2")
     obs, _ = env.reset(seed=0)
     assert obs.shape == (39,)
-    envs = gym.make_vec("manyworld/push-v1", num_envs=5)
+    envs = gym.make_vec("manyworld/push-v2", num_envs=5)
     obs, _ = envs.reset(seed=0)
     assert obs.shape == (5, 39)
     assert envs.action_space.shape == (5, 4)
 
 
 def test_unknown_version_is_an_error():
-    with pytest.raises(KeyError, match="v1"):
+    with pytest.raises(KeyError, match="exists at version v2, not v7"):
         get_task("reach-v7")
+    # v1 (the hand without a force limit) is gone: asking for it must not give v2 silently
+    with pytest.raises(KeyError, match="exists at version v2, not v1"):
+        get_task("reach-v1")
 
 
 def _run_until_truncation(mode):
-    envs = gym.make_vec("manyworld/reach-v1", num_envs=3, autoreset_mode=mode, max_episode_steps=5)
+    envs = gym.make_vec("manyworld/reach-v2", num_envs=3, autoreset_mode=mode, max_episode_steps=5)
     _obs, _ = envs.reset(seed=0)
     out = []
     for _ in range(7):
@@ -54,7 +57,7 @@ def test_vector_same_step_autoreset():
 
 
 def test_render_rgb_array():
-    env = gym.make("manyworld/push-v1", render_mode="rgb_array", width=64, height=48)
+    env = gym.make("manyworld/push-v2", render_mode="rgb_array", width=64, height=48)
     env.reset(seed=0)
     img = env.render()
     assert img.shape == (48, 64, 3) and img.dtype == np.uint8 and img.std() > 0
@@ -63,7 +66,7 @@ def test_render_rgb_array():
 
 def test_cli_list_and_unknown(capsys):
     assert main(["list"]) == 0
-    assert "manyworld/reach-v1" in capsys.readouterr().out
+    assert "manyworld/reach-v2" in capsys.readouterr().out
     assert main(["check", "rech"]) == 2
     assert "did you mean 'reach'" in capsys.readouterr().err
 
@@ -86,10 +89,10 @@ def test_cli_render_and_rollout(tmp_path):
 
 
 def test_gym_resets_refuse_what_they_would_reinterpret():
-    env = gym.make("manyworld/reach-v1")
+    env = gym.make("manyworld/reach-v2")
     with pytest.raises(ValueError, match="unknown reset option"):
         env.reset(options={"param": None})  # a typo of "params"
-    envs = gym.make_vec("manyworld/reach-v1", num_envs=3)
+    envs = gym.make_vec("manyworld/reach-v2", num_envs=3)
     with pytest.raises(TypeError, match="one seed for all its worlds"):
         envs.reset(seed=[1, 2, 3])
     bench = gym.make_vec("manyworld/MT10")

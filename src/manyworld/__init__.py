@@ -3,8 +3,8 @@
 Importing the package registers every task as a gymnasium id::
 
     import gymnasium, manyworld
-    env = gymnasium.make("manyworld/reach-v1")
-    envs = gymnasium.make_vec("manyworld/push-v1", num_envs=16)
+    env = gymnasium.make("manyworld/reach-v2")
+    envs = gymnasium.make_vec("manyworld/push-v2", num_envs=16)
 """
 
 import os as _os

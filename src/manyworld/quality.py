@@ -8,6 +8,7 @@ gate over the registry.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ import numpy as np
 
 from manyworld.envs.batch_env import BatchEnv
 from manyworld.envs.rollout import run_episodes
+from manyworld.sim import scene
+from manyworld.tasks import obs as obs_lib
 from manyworld.tasks import rewards
 from manyworld.tasks.base import NUM_VARIATIONS, Task, get_task
 
@@ -23,6 +26,17 @@ BASELINE_MAX_SUCCESS = 0.05
 SETTLE_STEPS = 20
 SETTLE_TOLERANCE = 0.002  # metres
 DETERMINISM_STEPS = 60
+# No object on or above the table may move faster than this. The hand moves at
+# most 0.8 m/s and an object dropped from the top of the workspace lands at
+# 3.1 m/s, so a faster object was launched by the physics (v1's hand crushed
+# and threw box-close's lid at 9 m/s). Below the table top objects may fall to
+# the floor; the observation bounds still hold them.
+MAX_OBJECT_SPEED = 4.0  # m/s
+TABLE_TOP_Z = -0.05  # objects below this height are falling off the table
+# Every constant action at the corners of the action box (the 16 sign patterns),
+# held for a whole episode: pressing into the table, walls and objects as hard
+# as the hand can.
+EXTREME_ACTIONS = np.array(list(itertools.product((-1.0, 1.0), repeat=4)))
 
 
 @dataclass
@@ -72,6 +86,7 @@ class Rollout:
     obs_outside: int
     terms_match_weights: bool
     reward_from_weights: bool
+    max_object_speed: float  # m/s, of objects on or above the table
 
 
 def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when_solved: bool) -> Rollout:
@@ -93,7 +108,7 @@ def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when
                        on_step=tally)
     return Rollout(res.success, res.first_success, res.returns, tally.reward_min, tally.reward_max,
                    tally.reward_10_iff_success, tally.warnings, tally.nonfinite, tally.obs_outside,
-                   tally.terms_match_weights, tally.reward_from_weights)
+                   tally.terms_match_weights, tally.reward_from_weights, tally.max_object_speed)
 
 
 @dataclass
@@ -109,6 +124,7 @@ class _Tally:
     obs_outside: int = 0
     terms_match_weights: bool = True
     reward_from_weights: bool = True
+    max_object_speed: float = 0.0
 
     def __call__(self, t, obs, reward, terminated, truncated, info, active) -> None:
         r = reward[active]
@@ -117,7 +133,8 @@ class _Tally:
         self.reward_10_iff_success &= bool(((r == 10.0) == info["success"][active]).all())
         self.warnings += int(info["physics_warning"][active].sum())
         self.nonfinite += int((~np.isfinite(obs[active])).any(axis=1).sum())
-        self.obs_outside += int(self.env.obs_clipped[active].sum())
+        self.obs_outside += int(info["obs_clipped"][active].sum())
+        self.max_object_speed = max(self.max_object_speed, object_speed(obs[active]))
         weights = self.env.task_cls.reward_weights
         if weights:
             # the env reports each term as info["reward_<term>"]
@@ -127,6 +144,24 @@ class _Tally:
             elif self.reward_from_weights:
                 expected = rewards.finish(rewards.weighted_sum(weights, terms), info["success"][active])
                 self.reward_from_weights = bool(np.array_equal(expected, r))
+
+
+def object_speed(obs: np.ndarray) -> float:
+    """The fastest object on or above the table in a batch of observations (m/s), 0 if none.
+
+    Measured from the observation's current and previous positions of both
+    object slots, so it works for any task (a task without a second object
+    reports zeros there).
+    """
+    dt = scene.SUBSTEPS * scene.TIMESTEP
+    prev = obs[:, obs_lib.PREV_FRAME]
+    fastest = 0.0
+    for pos in (obs_lib.OBJ1_POS, obs_lib.OBJ2_POS):
+        now, before = obs[:, pos], prev[:, pos]
+        on_table = (now[:, 2] >= TABLE_TOP_Z) & (before[:, 2] >= TABLE_TOP_Z)
+        if on_table.any():
+            fastest = max(fastest, float(np.linalg.norm(now - before, axis=1)[on_table].max()) / dt)
+    return fastest
 
 
 def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, seed: int = 0) -> GateReport:
@@ -212,8 +247,15 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
         report.add(f"{name} policy fails", rate <= BASELINE_MAX_SUCCESS,
                    f"success {rate:.2f} (<= {BASELINE_MAX_SUCCESS}) over {m} episodes")
 
+    # --- the hand pushing as hard as it can: each corner of the action box held
+    # for a whole episode (the checks below cover these rollouts too)
+    corners = len(EXTREME_ACTIONS)
+    pushed = BatchEnv(task_cls, corners, seed=seed)
+    extreme = rollout(pushed, lambda o: EXTREME_ACTIONS, np.resize(train, (corners, train.shape[1])),
+                      pushed.max_episode_steps, False)
+
     # --- reward, stability and observation bounds over every rollout
-    every = [*results.values(), *baselines.values()]
+    every = [*results.values(), *baselines.values(), extreme]
     rmin, rmax = min(r.reward_min for r in every), max(r.reward_max for r in every)
     report.add("reward range", 0.0 <= rmin and rmax <= 10.0, f"rewards in [{rmin:.3f}, {rmax:.3f}]")
     report.add("reward 10 iff success", all(r.reward_10_iff_success for r in every),
@@ -233,10 +275,15 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
     nonfinite = sum(r.nonfinite for r in every)
     report.add("physics stable", warnings == 0 and nonfinite == 0,
                f"{warnings} MuJoCo warnings, {nonfinite} non-finite observations in "
-               f"{2 * k + 2 * m} episodes")
+               f"{2 * k + 2 * m + corners} episodes")
     outside = sum(r.obs_outside for r in every)
     report.add("observations inside space", outside == 0,
                f"{outside} observations outside observation_space")
+    speed = max(r.max_object_speed for r in every)
+    report.metrics["max_object_speed"] = speed
+    report.add("no object launched", speed <= MAX_OBJECT_SPEED,
+               f"fastest object on or above the table {speed:.2f} m/s (<= {MAX_OBJECT_SPEED:.0f}), "
+               f"over every rollout including {corners} constant extreme actions held for an episode")
 
     # --- reproducibility
     report.add("same seed, same bits", _same_bits(task_cls, seed), f"{DETERMINISM_STEPS} random steps, two envs")

@@ -21,9 +21,10 @@ and so do the scripted policies
 
 Differences, all on purpose:
 
-- Names carry manyworld's task version (``reach-v1``); Meta-World names
+- Names carry manyworld's task version (``reach-v2``); Meta-World names
   (``reach-v3``, ``reach-v2``) are accepted wherever a name is read and mean
-  the current manyworld task.
+  the current manyworld task (manyworld's own v2 and Meta-World's v2 name the
+  same thing here: the current task).
 - ``Task.data`` is a JSON-ready dict (the variation's parameters, split,
   index, goal visibility), never pickled bytes.
 - ``reset()`` before ``set_task`` works (it draws one of the task's training
@@ -52,13 +53,13 @@ _METAWORLD_SUFFIX = re.compile(r"-v[23]$")  # Meta-World's own versions, accepte
 
 
 def task_name(env_name: str) -> str:
-    """manyworld task name of a Meta-World-style name (``reach-v3``, ``reach-v1``, ``reach``)."""
+    """manyworld task name of a Meta-World-style name (``reach-v3``, ``reach-v2``, ``reach``)."""
     base = _METAWORLD_SUFFIX.sub("", env_name)
     return get_task(base).name
 
 
 def env_name(task: str) -> EnvName:
-    """The versioned name used as key here: ``reach`` -> ``reach-v1``."""
+    """The versioned name used as key here: ``reach`` -> ``reach-v2``."""
     cls = get_task(task)
     return f"{cls.name}-v{cls.version}"
 

@@ -2,7 +2,7 @@
 
 ``ENV_POLICY_MAP[name]()`` is the expert of a task with ``get_action(obs)``:
 one observation (39,) gives one action (4,); a batch (N, 39) gives (N, 4).
-Names may be ``reach``, ``reach-v1`` or Meta-World's ``reach-v3``.
+Names may be ``reach``, ``reach-v2`` or Meta-World's ``reach-v3``.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 Collect, then load with Minari or as flat arrays::
 
     from manyworld.datasets import collect, load_arrays
-    collect("push", "expert", episodes=100)            # -> ~/.minari/datasets/manyworld/push/expert-v1
-    data = load_arrays("manyworld/push/expert-v1")     # data.obs, data.actions, ... (one row per step)
+    collect("push", "expert", episodes=100)            # -> ~/.minari/datasets/manyworld/push/expert-v2
+    data = load_arrays("manyworld/push/expert-v2")     # data.obs, data.actions, ... (one row per step)
 
     import minari
-    ds = minari.load_dataset("manyworld/push/expert-v1")
+    ds = minari.load_dataset("manyworld/push/expert-v2")
 
 Modules: :mod:`~manyworld.datasets.levels` (how each quality level's actions
 are generated), :mod:`~manyworld.datasets.collector` (the vectorised collector and

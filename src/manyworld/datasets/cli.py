@@ -5,7 +5,7 @@
     manyworld dataset collect push --level expert --episodes 100 [--out DIR] [--seed 0] [--worlds 50]
     manyworld dataset collect all --level random --episodes 100
     manyworld dataset list [--out DIR]
-    manyworld dataset show manyworld/push/expert-v1 [--out DIR]
+    manyworld dataset show manyworld/push/expert-v2 [--out DIR]
 
 :func:`main` takes the arguments after ``dataset``; a user mistake is answered
 with one ``error: ...`` line on stderr and exit status 2.
@@ -54,7 +54,7 @@ def build_parser(prog: str = "manyworld dataset") -> argparse.ArgumentParser:
     s.add_argument("--out", help="datasets root (default: $MINARI_DATASETS_PATH or ~/.minari/datasets)")
 
     s = sub.add_parser("show", help="episodes, steps, success, returns, identity and checksums")
-    s.add_argument("dataset", help="dataset id (manyworld/push/expert-v1) or directory")
+    s.add_argument("dataset", help="dataset id (manyworld/push/expert-v2) or directory")
     s.add_argument("--out", help="datasets root (default: $MINARI_DATASETS_PATH or ~/.minari/datasets)")
     s.add_argument("--no-verify", action="store_true", help="skip hashing the data file")
     return p

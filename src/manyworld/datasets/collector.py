@@ -126,7 +126,7 @@ def collect(
     """Collect ``episodes`` episodes of ``task`` at ``level`` and write them as a Minari dataset.
 
     Args:
-        task: task name (``"push"``, ``"push-v1"``).
+        task: task name (``"push"``, ``"push-v2"``).
         level: ``"expert"``, ``"medium"`` or ``"random"`` (see :mod:`~manyworld.datasets.levels`).
         episodes: number of episodes; episode ``k`` runs train variation ``k mod 50``.
         root: datasets root (default ``$MINARI_DATASETS_PATH`` or ``~/.minari/datasets``).

@@ -95,7 +95,7 @@ def load_arrays(
     """Load one dataset or several (one task each) as flat transition arrays.
 
     Args:
-        datasets: a dataset id (``"manyworld/push/expert-v1"``), a dataset
+        datasets: a dataset id (``"manyworld/push/expert-v2"``), a dataset
             directory or its ``data/`` directory, or a sequence of them. With
             several, the task id column numbers them in the order given.
         root: datasets root for ids (default ``$MINARI_DATASETS_PATH`` or

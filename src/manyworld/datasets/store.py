@@ -7,7 +7,7 @@ A dataset is stored the way Minari stores one (``minari.load_dataset`` and
                                                     /data/metadata.json
 
 and its id is ``manyworld/<task>/<level>-v<task version>``, e.g.
-``manyworld/push/expert-v1``: the dataset's version is the task's version, so
+``manyworld/push/expert-v2``: the dataset's version is the task's version, so
 a task change that alters behaviour also renames its datasets. The root is
 ``--out``/``root=`` when given, else ``$MINARI_DATASETS_PATH``, else
 ``~/.minari/datasets`` (Minari's own default).
@@ -72,7 +72,7 @@ def parse_id(ident: str) -> tuple[str, str, int]:
     m = _ID_RE.match(ident)
     if not m:
         raise DatasetError(f"{ident!r} is not a manyworld dataset id: ids look like "
-                           "manyworld/<task>/<level>-v<version>, e.g. manyworld/push/expert-v1")
+                           "manyworld/<task>/<level>-v<version>, e.g. manyworld/push/expert-v2")
     return m["task"], m["level"], int(m["version"])
 
 
@@ -101,7 +101,7 @@ def resolve(dataset: str | os.PathLike, root: str | os.PathLike | None = None) -
     elif not path.exists():
         raise DatasetNotFoundError(
             f"no dataset at {text}: give a dataset id (manyworld/<task>/<level>-v<version>, e.g. "
-            "manyworld/push/expert-v1) or a dataset directory")
+            "manyworld/push/expert-v2) or a dataset directory")
     else:
         where = str(path)
     data = path if path.name == "data" else path / "data"

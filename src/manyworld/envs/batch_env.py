@@ -89,7 +89,7 @@ class BatchEnv:
     """N worlds of one task, with Meta-World's observation, action and reward.
 
     Args:
-        task: task name (``"reach"``, ``"reach-v1"``) or :class:`Task` subclass.
+        task: task name (``"reach"``, ``"reach-v2"``) or :class:`Task` subclass.
         num_worlds: N, the number of worlds stepped per call.
         seed: seed of this env's own random generator (variation draws).
         max_episode_steps: steps after which an episode truncates.
@@ -167,6 +167,7 @@ class BatchEnv:
                                       sim.qpos_slice("finger_right").start])
         act = {self.model.actuator(i).name: i for i in range(self.model.nu)}
         self._finger_ctrl = np.array([act["finger_left"], act["finger_right"]])
+        self._hand_ctrl = np.array([act["hand_x"], act["hand_y"], act["hand_z"]])
         lo, hi = self.task_cls.workspace
         self._ws_low, self._ws_high = np.array(lo, float), np.array(hi, float)
 
@@ -276,6 +277,7 @@ class BatchEnv:
         sim.qpos[np.ix_(ids, range(self._hand_qpos.start, self._hand_qpos.stop))] = (
             start - np.asarray(scene_lib.HAND_START))
         sim.mocap_pos[ids, self._hand_mocap] = start
+        sim.ctrl[np.ix_(ids, self._hand_ctrl)] = start - np.asarray(scene_lib.HAND_START)
         sim.ctrl[np.ix_(ids, self._finger_ctrl)] = -1.0
         fields = self.task_cls.Params.split(self.params[ids])
         task.place(sim, ids, fields)
@@ -307,7 +309,11 @@ class BatchEnv:
                 it is stepped without a mask or as an active world.
 
         Returns:
-            obs (N, 39), reward (N,), terminated (N,), truncated (N,), info of (N,) arrays.
+            obs (N, 39), reward (N,), terminated (N,), truncated (N,), info of (N,)
+            arrays: ``success``, the task's info, ``physics_warning`` (the world's
+            physics became unstable; its episode is truncated), ``obs_clipped``
+            (its observation left the declared bounds and was clipped) and
+            ``reward_<term>`` for each reward term.
 
         Raises:
             TypeError: ``actions`` are not real numbers (strings, bools, complex).
@@ -319,6 +325,7 @@ class BatchEnv:
         sim = self.sim
         target = sim.mocap_pos[:, self._hand_mocap] + scene_lib.ACTION_SCALE * a[:, :3]
         sim.mocap_pos[:, self._hand_mocap] = np.clip(target, self._ws_low, self._ws_high)
+        sim.ctrl[:, self._hand_ctrl] = sim.mocap_pos[:, self._hand_mocap] - np.asarray(scene_lib.HAND_START)
         sim.ctrl[:, self._finger_ctrl] = a[:, 3:4]
         sim.step()
 
@@ -339,7 +346,8 @@ class BatchEnv:
             truncated = ((self.elapsed >= self.max_episode_steps) | unstable) & active
             terminated = ev.success & self.terminate_on_success & active
         self.needs_reset |= terminated | truncated
-        info = {"success": ev.success, **ev.info, "physics_warning": unstable}
+        info = {"success": ev.success, **ev.info, "physics_warning": unstable,
+                "obs_clipped": self.obs_clipped.copy()}
         info.update({f"reward_{k}": v for k, v in ev.terms.items()})
         return obs, ev.reward, terminated, truncated, info
 

@@ -21,7 +21,7 @@ RENDER_FPS = round(1.0 / (scene_lib.TIMESTEP * scene_lib.SUBSTEPS))  # 80
 
 
 class ManyWorldEnv(gym.Env):
-    """One world of a task as a gymnasium ``Env`` (``gymnasium.make("manyworld/reach-v1")``).
+    """One world of a task as a gymnasium ``Env`` (``gymnasium.make("manyworld/reach-v2")``).
 
     ``reset(seed=s)`` reseeds the env's own generator (the global numpy RNG is
     never used). ``reset(options={"params": p})`` pins a variation (the task's
@@ -94,7 +94,7 @@ class ManyWorldEnv(gym.Env):
 class ManyWorldVectorEnv(VectorEnv):
     """N worlds of one task as a gymnasium ``VectorEnv`` with autoreset.
 
-    ``gymnasium.make_vec("manyworld/reach-v1", num_envs=N)`` builds one. The
+    ``gymnasium.make_vec("manyworld/reach-v2", num_envs=N)`` builds one. The
     autoreset mode is gymnasium's ``NEXT_STEP`` by default: the step after an
     episode ends resets that world and returns its first observation with
     reward 0 (the action is ignored). ``autoreset_mode=AutoresetMode.SAME_STEP``

@@ -8,9 +8,11 @@ z = 0, centred at (0, 0.6).
 The gripper is a free-floating parallel-jaw hand. Meta-World simulates a Sawyer
 arm, but the arm only follows the hand through a mocap weld and never touches
 anything a task cares about, so manyworld leaves it out: the hand moves on three
-slide joints pulled by a ``connect`` equality towards a mocap target, which is
-the weld with its rotational rows removed (the hand cannot rotate, it always
-points down). The fingers are two slide joints closing along y, each driven by a
+slide joints, each driven by a force-limited position servo towards a mocap
+target that the actions move (the hand cannot rotate, it always points down).
+Until v1 of the tasks a ``connect`` equality pulled the hand to the target, like
+Meta-World's weld; an equality has no force limit, which let the hand crush and
+launch objects (see ``HAND_FORCE``). The fingers are two slide joints closing along y, each driven by a
 position actuator whose target lies past the joint limit in both directions, so
 a closed hand squeezes whatever it holds with a force that hardly depends on the
 object's width.
@@ -41,6 +43,25 @@ FINGER_KV = 8.0
 # forces that let the object rock between the fingers.
 FINGER_TARGET_OPEN = -0.01
 FINGER_TARGET_CLOSED = 0.06
+# Hard stops a few millimetres past each finger's joint range. The joint
+# limits are soft (the open fingers rest 2 mm past theirs, pressed by their
+# servo), and a stiff contact could push a finger 5 cm past it, storing energy
+# that threw the object when it let go; the stops (fixed tendons with stiff
+# limits) engage only that far out, so they never act in ordinary grasps.
+FINGER_STOP_SLACK = 0.004
+FINGER_STOP_SOLREF = "0.005 1"
+FINGER_STOP_SOLIMP = "0.99 0.9999 0.001"
+# The hand's drive: one position servo per axis towards the mocap target, with
+# a force limit. The servo is critically damped for the hand's 1.1 kg (natural
+# frequency 2500/1.1 ~ 48 rad/s, as the weld-like constraint it replaced), so
+# free motion lags the target by ~2.7 cm at full speed as before. The limit
+# (50 N per axis, the order of a Sawyer's end-effector force) is what a
+# constraint cannot have: v1's hand, pulled by an equality, pressed ~1 kN
+# into whatever lay under its fingers and launched it (box-close's lid at
+# 9 m/s, the hammer at 5 m/s) when it slipped out.
+HAND_KP = 2500.0  # N/m
+HAND_KV = 100.0  # N s/m
+HAND_FORCE = 50.0  # N per axis
 # Palm-to-tool-centre-point offset: the TCP sits between the fingertips.
 TCP_OFFSET = np.array([0.0, 0.0, -0.055])
 
@@ -137,14 +158,27 @@ _BASE_XML = f"""
       </body>
     </body>
   </worldbody>
-  <equality>
-    <connect name="hand_to_mocap" body1="mocap" body2="hand" anchor="0 0 0" solref="0.02 1"/>
-  </equality>
   <contact>
     <exclude name="hand_left" body1="hand" body2="finger_left"/>
     <exclude name="hand_right" body1="hand" body2="finger_right"/>
   </contact>
+  <tendon>
+    <fixed name="finger_left_stop" limited="true" range="{-FINGER_STOP_SLACK} {FINGER_TRAVEL + FINGER_STOP_SLACK}"
+           solreflimit="{FINGER_STOP_SOLREF}" solimplimit="{FINGER_STOP_SOLIMP}">
+      <joint joint="finger_left" coef="1"/>
+    </fixed>
+    <fixed name="finger_right_stop" limited="true" range="{-FINGER_STOP_SLACK} {FINGER_TRAVEL + FINGER_STOP_SLACK}"
+           solreflimit="{FINGER_STOP_SOLREF}" solimplimit="{FINGER_STOP_SOLIMP}">
+      <joint joint="finger_right" coef="1"/>
+    </fixed>
+  </tendon>
   <actuator>
+    <general name="hand_x" joint="hand_x" ctrllimited="false" forcerange="{-HAND_FORCE} {HAND_FORCE}"
+             gainprm="{HAND_KP}" biastype="affine" biasprm="0 {-HAND_KP} {-HAND_KV}"/>
+    <general name="hand_y" joint="hand_y" ctrllimited="false" forcerange="{-HAND_FORCE} {HAND_FORCE}"
+             gainprm="{HAND_KP}" biastype="affine" biasprm="0 {-HAND_KP} {-HAND_KV}"/>
+    <general name="hand_z" joint="hand_z" ctrllimited="false" forcerange="{-HAND_FORCE} {HAND_FORCE}"
+             gainprm="{HAND_KP}" biastype="affine" biasprm="0 {-HAND_KP} {-HAND_KV}"/>
     <general name="finger_left" joint="finger_left" ctrlrange="-1 1" forcerange="-40 40"
              gainprm="{FINGER_KP * (FINGER_TARGET_CLOSED - FINGER_TARGET_OPEN) / 2}"
              biastype="affine"

@@ -34,6 +34,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class AssemblyParams(TaskParams):
 class Assembly(Task):
     __doc__ = __doc__
     name = "assembly"
+    version = 2
     Params = AssemblyParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.15, in_place=0.65)
 

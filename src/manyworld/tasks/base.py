@@ -100,7 +100,7 @@ class Task:
     # ------------------------------------------------------------- identity
     @classmethod
     def env_id(cls) -> str:
-        """Versioned gymnasium id, e.g. ``manyworld/reach-v1``."""
+        """Versioned gymnasium id, e.g. ``manyworld/reach-v2``."""
         return f"manyworld/{cls.name}-v{cls.version}"
 
     # ---------------------------------------------------------------- scene
@@ -205,7 +205,7 @@ def register(task_cls: type[Task]) -> type[Task]:
 
 
 def get_task(name: str) -> type[Task]:
-    """The task class registered under ``name`` (``reach``, ``reach-v1`` or ``manyworld/reach-v1``).
+    """The task class registered under ``name`` (``reach``, ``reach-v2`` or ``manyworld/reach-v2``).
 
     Raises:
         KeyError: naming the closest registered tasks.

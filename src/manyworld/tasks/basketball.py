@@ -33,6 +33,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ class BasketballParams(TaskParams):
 class Basketball(Task):
     __doc__ = __doc__
     name = "basketball"
+    version = 2
     Params = BasketballParams
     reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
 

@@ -32,6 +32,10 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene. The expert
+      carries the puck 1 cm higher (the servo lets a held puck hang a little lower).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class BinPickingParams(TaskParams):
 class BinPicking(Task):
     __doc__ = __doc__
     name = "bin-picking"
+    version = 2
     Params = BinPickingParams
     reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
     workspace = ((-0.5, 0.40, 0.07), (0.5, 1.0, 0.5))
@@ -108,7 +113,7 @@ class BinPicking(Task):
         puck, goal = o.obj1_pos, o.goal
         tcp = o.hand + scene.TCP_OFFSET
         n = obs.shape[0]
-        carry_z = np.full((n, 1), CLEAR_Z + 0.01)
+        carry_z = np.full((n, 1), CLEAR_Z + 0.02)
         on_floor = np.c_[goal[:, :2], np.full((n, 1), PUCK_Z)] + cp.PUCK_GRASP
         over = ex.near(puck, goal, OVER_GOAL, slice(0, 2))
         # up first (clear of the walls), then across, then down

@@ -36,6 +36,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class ButtonPressParams(TaskParams):
 class ButtonPress(FrontButtonTask):
     __doc__ = __doc__
     name = "button-press"
+    version = 2
     Params = ButtonPressParams
     reward_weights = RewardWeights(reach=0.3, press=0.7)
     success_distance = SUCCESS_DISTANCE

@@ -41,6 +41,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class CoffeeButtonParams(TaskParams):
 class CoffeeButton(Task):
     __doc__ = __doc__
     name = "coffee-button"
+    version = 2
     Params = CoffeeButtonParams
     reward_weights = RewardWeights(reach=0.3, press=0.7)
     hand_start = COFFEE_HAND_START

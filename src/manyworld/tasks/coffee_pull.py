@@ -35,6 +35,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class CoffeePullParams(TaskParams):
 class CoffeePull(MugTask):
     __doc__ = __doc__
     name = "coffee-pull"
+    version = 2
     Params = CoffeePullParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
     spot_field = "mug_pos"

@@ -35,6 +35,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class CoffeePushParams(TaskParams):
 class CoffeePush(MugTask):
     __doc__ = __doc__
     name = "coffee-push"
+    version = 2
     Params = CoffeePushParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
     spot_field = "goal_pos"

@@ -34,6 +34,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class DialTurnParams(TaskParams):
 class DialTurn(Task):
     __doc__ = __doc__
     name = "dial-turn"
+    version = 2
     Params = DialTurnParams
     reward_weights = RewardWeights(reach=0.3, turn=0.7)
 

@@ -28,6 +28,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class DoorCloseParams(TaskParams):
 class DoorClose(Task):
     __doc__ = __doc__
     name = "door-close"
+    version = 2
     Params = DoorCloseParams
     reward_weights = RewardWeights(reach=0.3, close=0.7)
     hand_start = DOOR_CLOSE_HAND_START

@@ -42,6 +42,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -101,6 +104,7 @@ def press_lock(o: obs_lib.Obs, axis: np.ndarray) -> np.ndarray:
 class DoorLock(DoorLockTask):
     __doc__ = __doc__
     name = "door-lock"
+    version = 2
     Params = DoorLockParams
     reward_weights = RewardWeights(reach=0.3, turn=0.7)
     start_angle = 0.0

@@ -29,6 +29,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ def hinge_from_goal(goal: np.ndarray) -> np.ndarray:
 class DoorOpen(Task):
     __doc__ = __doc__
     name = "door-open"
+    version = 2
     Params = DoorOpenParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, open=0.7)
 

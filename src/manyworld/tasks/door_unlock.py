@@ -36,6 +36,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def push_lock_up(o: obs_lib.Obs, axis: np.ndarray) -> np.ndarray:
 class DoorUnlock(DoorLockTask):
     __doc__ = __doc__
     name = "door-unlock"
+    version = 2
     Params = DoorUnlockParams
     reward_weights = RewardWeights(reach=0.3, turn=0.7)
     start_angle = LOCKED

@@ -31,6 +31,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class DrawerCloseParams(TaskParams):
 class DrawerClose(Task):
     __doc__ = __doc__
     name = "drawer-close"
+    version = 2
     Params = DrawerCloseParams
     reward_weights = RewardWeights(reach=0.3, close=0.7)
 

@@ -27,6 +27,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class DrawerOpenParams(TaskParams):
 class DrawerOpen(Task):
     __doc__ = __doc__
     name = "drawer-open"
+    version = 2
     Params = DrawerOpenParams
     reward_weights = RewardWeights(reach=0.3, open=0.7)
 

@@ -41,6 +41,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class HammerParams(TaskParams):
 class Hammer(Task):
     __doc__ = __doc__
     name = "hammer"
+    version = 2
     Params = HammerParams
     reward_weights = RewardWeights(reach=0.15, grasp=0.1, aim=0.25, driven=0.5)
     hand_start = (0.0, 0.4, 0.2)

@@ -36,6 +36,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class HandInsertParams(TaskParams):
 class HandInsert(Task):
     __doc__ = __doc__
     name = "hand-insert"
+    version = 2
     Params = HandInsertParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
     workspace = ((-0.5, 0.40, -0.15), (0.5, 1.0, 0.5))

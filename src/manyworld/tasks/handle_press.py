@@ -33,6 +33,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class HandlePressParams(TaskParams):
 class HandlePress(HandlePressTask):
     __doc__ = __doc__
     name = "handle-press"
+    version = 2
     Params = HandlePressParams
     reward_weights = RewardWeights(reach=0.3, press=0.7)
     yaw = 0.0

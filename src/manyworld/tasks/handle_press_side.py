@@ -34,6 +34,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class HandlePressSideParams(TaskParams):
 class HandlePressSide(HandlePressTask):
     __doc__ = __doc__
     name = "handle-press-side"
+    version = 2
     Params = HandlePressSideParams
     reward_weights = RewardWeights(reach=0.3, press=0.7)
     yaw = np.pi / 2

@@ -34,6 +34,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class HandlePullParams(TaskParams):
 class HandlePull(HandlePullTask):
     __doc__ = __doc__
     name = "handle-pull"
+    version = 2
     Params = HandlePullParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, lift=0.7)
     yaw = 0.0

@@ -35,6 +35,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class HandlePullSideParams(TaskParams):
 class HandlePullSide(HandlePullTask):
     __doc__ = __doc__
     name = "handle-pull-side"
+    version = 2
     Params = HandlePullSideParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, lift=0.7)
     yaw = YAW

@@ -31,6 +31,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class LeverPullParams(TaskParams):
 class LeverPull(Task):
     __doc__ = __doc__
     name = "lever-pull"
+    version = 2
     Params = LeverPullParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, turn=0.7)
     hand_start = (0.0, 0.4, 0.2)

@@ -30,6 +30,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class PegUnplugSideParams(TaskParams):
 class PegUnplugSide(Task):
     __doc__ = __doc__
     name = "peg-unplug-side"
+    version = 2
     Params = PegUnplugSideParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.15, in_place=0.65)
 

@@ -35,6 +35,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class PickOutOfHoleParams(TaskParams):
 class PickOutOfHole(Task):
     __doc__ = __doc__
     name = "pick-out-of-hole"
+    version = 2
     Params = PickOutOfHoleParams
     reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
     workspace = ((-0.5, 0.40, -0.05), (0.5, 1.0, 0.5))

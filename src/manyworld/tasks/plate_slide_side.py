@@ -33,6 +33,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class PlateSlideSideParams(TaskParams):
 class PlateSlideSide(PlateSlideInTask):
     __doc__ = __doc__
     name = "plate-slide-side"
+    version = 2
     Params = PlateSlideSideParams
     reward_weights = RewardWeights(reach=0.3, in_place=0.7)
     facing = "side"

@@ -21,6 +21,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class PushParams(TaskParams):
 class Push(PuckTask):
     __doc__ = __doc__
     name = "push"
+    version = 2
     Params = PushParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 

@@ -22,6 +22,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class PushBackParams(TaskParams):
 class PushBack(PuckTask):
     __doc__ = __doc__
     name = "push-back"
+    version = 2
     Params = PushBackParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 

@@ -31,6 +31,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class PushWallParams(TaskParams):
 class PushWall(PuckTask):
     __doc__ = __doc__
     name = "push-wall"
+    version = 2
     Params = PushWallParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 

@@ -19,6 +19,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class ReachParams(TaskParams):
 class Reach(ReachTask):
     __doc__ = __doc__
     name = "reach"
+    version = 2
     Params = ReachParams
     reward_weights = RewardWeights(reach=1.0)
 

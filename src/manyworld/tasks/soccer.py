@@ -28,6 +28,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class SoccerParams(TaskParams):
 class Soccer(Task):
     __doc__ = __doc__
     name = "soccer"
+    version = 2
     Params = SoccerParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 

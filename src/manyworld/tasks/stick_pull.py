@@ -50,6 +50,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ def inserted(tip: np.ndarray, handle: np.ndarray) -> np.ndarray:
 class StickPull(StickTask):
     __doc__ = __doc__
     name = "stick-pull"
+    version = 2
     Params = StickPullParams
     reward_weights = RewardWeights(reach=0.1, grasp=0.1, insert=0.2, in_place=0.6)
     container_pos = CONTAINER_POS

@@ -42,6 +42,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class StickPushParams(TaskParams):
 class StickPush(StickTask):
     __doc__ = __doc__
     name = "stick-push"
+    version = 2
     Params = StickPushParams
     reward_weights = RewardWeights(reach=0.15, grasp=0.1, aim=0.15, in_place=0.6)
     container_pos = CONTAINER_POS

@@ -28,6 +28,9 @@ Reward terms:
 
 Version history:
     - v1: first version.
+    - v2: the hand drive is force-limited (50 N per axis) and the fingers have
+      hard stops (manyworld.sim.scene), so the hand can no longer crush and
+      launch objects; every task changed with the shared scene.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class WindowOpenParams(TaskParams):
 class WindowOpen(WindowTask):
     __doc__ = __doc__
     name = "window-open"
+    version = 2
     Params = WindowOpenParams
     reward_weights = RewardWeights(reach=0.3, slide=0.7)
     start_opening = 0.0

@@ -26,7 +26,7 @@ files to it, and restarts the episodes in progress (env states are not
 checkpointed; the env is reseeded from the seed and the step count); a torn
 last metrics row, which a killed run can leave, is dropped with a warning. A
 checkpoint resumes only the run that wrote it: another algorithm, benchmark,
-agent config or data-affecting run field is refused with a
+agent config, data-affecting run field or task version is refused with a
 :class:`~manyworld.train.checkpoint.CheckpointError`. On CPU the same seed and
 config give the same metrics (wall-clock columns aside).
 """
@@ -417,6 +417,7 @@ def _train(
         ckpt = latest_checkpoint(run_dir / "checkpoints")
         meta, arrays = load_checkpoint(ckpt)
         _check_same_run(spec, meta, config_json, ckpt)
+        _check_same_tasks(run_dir, bench)
         counters = {k: meta["counters"].get(k, v) for k, v in counters.items()}
         trainer.restore(arrays, meta, counters["env_steps"])
         log = MetricsLog(run_dir, keys, upto=counters["env_steps"])
@@ -567,6 +568,26 @@ def _check_same_run(spec: AlgoSpec, meta: dict, config_json: dict, ckpt: Path) -
     if theirs != ours:
         diff = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
         raise CheckpointError(f"{ckpt}: run config differs from this run's in {diff}")
+
+
+def _check_same_tasks(run_dir: Path, bench: Any) -> None:
+    """A run resumes only on the task versions it started on: a version bump changes the physics,
+    reward or success under the learner, and a curve that spans two versions measures neither."""
+    path = run_dir / "benchmark.json"
+    if not path.exists():  # runs from before benchmark.json was written
+        return
+    from manyworld.evaluation.results import read_json
+
+    recorded = {t["task"]: t.get("version") for t in read_json(path).get("tasks", [])}
+    installed = {t["task"]: t["version"] for t in bench.identity()["tasks"]}
+    changed = sorted(t for t in recorded.keys() & installed.keys() if recorded[t] != installed[t])
+    if changed:
+        pairs = ", ".join(f"{t} v{recorded[t]} -> v{installed[t]}" for t in changed[:5])
+        raise CheckpointError(
+            f"{run_dir} trained on other task versions than the installed ones ({pairs}"
+            f"{', ...' if len(changed) > 5 else ''}): finish it with the manyworld it started "
+            "with, or start a new run"
+        )
 
 
 def _upgrade(spec: AlgoSpec, d: dict) -> dict:
