@@ -203,3 +203,11 @@ def test_cli_show_list_and_mistakes(reach_expert, capsys):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and words in err, (argv, err)
+
+
+def test_a_relative_root_works(tmp_path, monkeypatch):
+    """`--out runs/datasets` once failed: Minari joined the relative data path onto itself."""
+    monkeypatch.chdir(tmp_path)
+    summary = collect("reach", "random", 2, root="rel/data", worlds=2, num_threads=1, progress=None)
+    assert (tmp_path / "rel" / "data" / "manyworld" / "reach" / "random-v2" / "data" / "main_data.hdf5").exists()
+    assert len(load_arrays(summary.dataset_id, root="rel/data")) == summary.steps

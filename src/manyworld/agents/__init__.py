@@ -17,6 +17,9 @@
 - :mod:`manyworld.agents.reptile`: Reptile, a meta-learned initialisation, PPO inner loop.
 - :mod:`manyworld.agents.maml`: MAML-TRPO, one inner policy-gradient step, TRPO outer step.
 - :mod:`manyworld.agents.pearl`: PEARL, SAC on a latent task variable inferred from context.
+- :mod:`manyworld.agents.bc`, :mod:`manyworld.agents.td3bc`: offline learners on the
+  datasets of :mod:`manyworld.datasets` (behaviour cloning, TD3+BC), sharing
+  :mod:`manyworld.agents.offline`; their budget is gradient updates.
 
 Each module registers its algorithms with :func:`manyworld.train.registry.register`
 on import; importing this package registers them all.
@@ -25,6 +28,7 @@ Needs the ``learn`` extra: ``pip install -e '.[learn]'``.
 """
 
 from manyworld.agents import (  # noqa: F401  (registration)
+    bc,
     maml,
     mtmhsac,
     mtppo,
@@ -35,6 +39,7 @@ from manyworld.agents import (  # noqa: F401  (registration)
     reptile,
     rl2,
     sac,
+    td3bc,
     teppo,
     trpo,
 )

@@ -56,10 +56,12 @@ def require(module: str) -> Any:
 
 def datasets_root(root: str | os.PathLike | None = None) -> Path:
     """The datasets root: ``root``, else ``$MINARI_DATASETS_PATH``, else ``~/.minari/datasets``."""
+    # absolute, because Minari's storage joins a relative data path onto itself
+    # (`--out runs/datasets` wrote to runs/datasets/.../data/runs/datasets/...)
     if root is not None:
-        return Path(root)
+        return Path(root).expanduser().absolute()
     env = os.environ.get("MINARI_DATASETS_PATH")
-    return Path(env) if env else Path.home() / ".minari" / "datasets"
+    return (Path(env).expanduser() if env else Path.home() / ".minari" / "datasets").absolute()
 
 
 def dataset_id(task: str, level: str, version: int) -> str:

@@ -29,10 +29,14 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _add_fields(group: Any, cls: type, defaults: Any) -> None:
+def _add_fields(group: Any, cls: type, defaults: Any, offline: bool = False) -> None:
     for f in _fields(cls):
         default = getattr(defaults, f.name)
-        help_ = f"{f.metadata.get('help', '')} (default: {default})".replace("%", "%%")
+        text = f.metadata.get("help", "")
+        if offline:  # an offline learner's budget and schedules count gradient updates
+            text = text.replace("total env steps over all worlds", "total gradient updates")
+            text = text.replace("env steps between", "gradient updates between")
+        help_ = f"{text} (default: {default})".replace("%", "%%")
         if isinstance(default, bool):
             group.add_argument(
                 _flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_
@@ -95,7 +99,7 @@ def build_parser(algo: str = "sac") -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     run_defaults = RunConfig().replace(**spec.run)
-    _add_fields(p.add_argument_group("run (all algorithms)"), RunConfig, run_defaults)
+    _add_fields(p.add_argument_group("run (all algorithms)"), RunConfig, run_defaults, spec.offline)
     _add_fields(
         p.add_argument_group(f"agent ({algo}: {type(spec.config).__name__})"),
         spec.config_cls,

@@ -248,9 +248,10 @@ def lock_run_dir(run_dir: Path) -> Iterator[None]:
 class MetricsLog:
     """metrics.jsonl + metrics.csv with a fixed header, and TensorBoard event files."""
 
-    def __init__(self, run_dir: Path, keys: list[str], upto: int | None):
+    def __init__(self, run_dir: Path, keys: list[str], upto: int | None, step_key: str = "env_steps"):
         self.jsonl, self.csv = run_dir / "metrics.jsonl", run_dir / "metrics.csv"
         self.keys = keys
+        self.step_key = step_key  # the budget's counter: the x axis of the logs
         rows = []
         if upto is not None and self.jsonl.exists():  # resume: drop rows past the checkpoint
             from manyworld.evaluation.results import read_jsonl
@@ -260,7 +261,7 @@ class MetricsLog:
                 # on stderr whatever the progress stream: a dropped row is worth knowing
                 print(f"warning: {self.jsonl}: dropped its torn last line ({len(torn)} characters, "
                       "left by a run killed while writing it)", file=sys.stderr, flush=True)
-            rows = [r for r in rows if r["env_steps"] <= upto]
+            rows = [r for r in rows if r[step_key] <= upto]
         self.rows = rows
         self.jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows))
         with open(self.csv, "w", newline="") as f:
@@ -271,7 +272,8 @@ class MetricsLog:
 
     def write(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
-        self.tb.add_scalars(row["env_steps"], {k: v for k, v in row.items() if k != "env_steps"})
+        step = row[self.step_key]
+        self.tb.add_scalars(step, {k: v for k, v in row.items() if k != self.step_key})
         with open(self.jsonl, "a") as f:
             f.write(json.dumps(row) + "\n")
         with open(self.csv, "a", newline="") as f:
@@ -288,8 +290,12 @@ def fmt_eta(seconds: float) -> str:
 
 
 def _evaluate(
-    policy: Any, bench: Any, run: RunConfig, env_steps: int, run_dir: Path, split: str = "test"
+    policy: Any, bench: Any, run: RunConfig, env_steps: int, run_dir: Path, split: str = "test",
+    tag: int | None = None,
 ) -> float:
+    """Score ``policy`` into ``evals/step_<tag>.json`` (``tag``: the budget counter, by default
+    the env steps; an offline run counts gradient updates and trains on no env step)."""
+    tag = env_steps if tag is None else tag
     from manyworld.evaluation import (
         MLProtocol,
         MTProtocol,
@@ -307,7 +313,7 @@ def _evaluate(
             policy, bench, protocol, seed=run.seed, env_steps_trained=env_steps, progress=None
         )
         folder = "evals" if split == "test" else "evals_meta_train"
-        write_result(run_dir / folder / f"step_{env_steps:012d}.json", result)
+        write_result(run_dir / folder / f"step_{tag:012d}.json", result)
         return float(result["aggregate"]["success_rate"])
     result = evaluate_multitask(
         policy,
@@ -317,7 +323,7 @@ def _evaluate(
         env_steps_trained=env_steps,
         progress=None,
     )
-    write_result(run_dir / "evals" / f"step_{env_steps:012d}.json", result)
+    write_result(run_dir / "evals" / f"step_{tag:012d}.json", result)
     return float(result["aggregate"]["success_rate"])
 
 
@@ -413,6 +419,8 @@ def _train(
     }
     keys = list(HARNESS_KEYS) + list(spec.metric_keys)
     keys += [f"success/{t}" for t in tasks] if len(tasks) > 1 else []
+    # the budget (--steps) counts env steps, or gradient updates for an offline algorithm
+    budget = "updates" if spec.offline else "env_steps"
     if resume:
         ckpt = latest_checkpoint(run_dir / "checkpoints")
         meta, arrays = load_checkpoint(ckpt)
@@ -420,14 +428,14 @@ def _train(
         _check_same_tasks(run_dir, bench)
         counters = {k: meta["counters"].get(k, v) for k, v in counters.items()}
         trainer.restore(arrays, meta, counters["env_steps"])
-        log = MetricsLog(run_dir, keys, upto=counters["env_steps"])
-        _say(progress, f"resumed {run_dir} from {ckpt.name} ({counters['env_steps']:,} env steps)")
+        log = MetricsLog(run_dir, keys, upto=counters[budget], step_key=budget)
+        _say(progress, f"resumed {run_dir} from {ckpt.name} ({counters[budget]:,} {_unit(budget)})")
     else:
         if (run_dir / "checkpoints").exists() and any((run_dir / "checkpoints").iterdir()):
             raise ValueError(
                 f"{run_dir} already holds checkpoints; resume it (--resume) or choose another run dir"
             )
-        log = MetricsLog(run_dir, keys, upto=None)
+        log = MetricsLog(run_dir, keys, upto=None, step_key=budget)
     from manyworld.evaluation.results import write_json_atomic
 
     write_json_atomic(run_dir / "config.json", config_json)
@@ -444,7 +452,7 @@ def _train(
             "trainer": trainer.meta(),
         }
         save_checkpoint(
-            run_dir / "checkpoints", counters["env_steps"], trainer.arrays(), meta,
+            run_dir / "checkpoints", counters[budget], trainer.arrays(), meta,
             run.keep_checkpoints,
         )  # fmt: skip
 
@@ -457,15 +465,16 @@ def _train(
     t_start = time.perf_counter()
     t_log, steps_log, updates_log = t_start, counters["env_steps"], counters["updates"]
 
-    while counters["env_steps"] < run.steps:
-        before = counters["env_steps"]
+    while counters[budget] < run.steps:
+        before = counters[budget]
         # COLLECT AND UPDATE (the algorithm)
-        collector.env_steps = before
-        updates, metrics = trainer.iterate(collector, before)
-        counters["env_steps"] = now = collector.env_steps
+        collector.env_steps = counters["env_steps"]
+        updates, metrics = trainer.iterate(collector, counters["env_steps"])
+        counters["env_steps"] = collector.env_steps
         counters["updates"] += updates
         counters["episodes"] += collector.episodes
         collector.episodes = 0
+        now = counters[budget]
         if metrics:
             last_metrics = metrics
 
@@ -473,18 +482,19 @@ def _train(
         finished = now >= run.steps
         if finished or _crossed(run.eval_interval, before, now):
             t_eval = time.perf_counter()
-            eval_success = _evaluate(trainer.policy(info), bench, run, now, run_dir)
+            eval_success = _evaluate(trainer.policy(info), bench, run, counters["env_steps"], run_dir,
+                                     tag=now)  # fmt: skip
             counters["eval_wall_s"] += time.perf_counter() - t_eval
         if finished or _crossed(run.log_interval, before, now):
             t = time.perf_counter()
             eps = collector.eps.sum()
             row: dict[str, Any] = {
-                "env_steps": now,
+                "env_steps": counters["env_steps"],
                 "updates": counters["updates"],
                 "episodes": counters["episodes"],
                 "wall_s": round(counters["wall_s"] + t - t_start, 3),
                 "eval_wall_s": round(counters["eval_wall_s"], 3),
-                "env_steps_per_s": round((now - steps_log) / max(t - t_log, 1e-9), 1),
+                "env_steps_per_s": round((counters["env_steps"] - steps_log) / max(t - t_log, 1e-9), 1),
                 "updates_per_s": round(
                     (counters["updates"] - updates_log) / max(t - t_log, 1e-9), 1
                 ),
@@ -498,18 +508,19 @@ def _train(
                     n = collector.eps[i]
                     row[f"success/{task}"] = float(collector.succ[i] / n) if n else None
             log.write(row)
-            eta = max(run.steps - now, 0) / row["env_steps_per_s"] if row["env_steps_per_s"] else math.inf
+            rate = row[f"{budget}_per_s"]
+            eta = max(run.steps - now, 0) / rate if rate else math.inf
             succ = "-" if row["train_success"] is None else f"{row['train_success']:.2f}"
             ev = "" if eval_success is None else f"  eval {eval_success:.2f}"
             _say(
                 progress,
-                f"[{algo} {bench.name}] {now:,}/{run.steps:,} env steps  "
+                f"[{algo} {bench.name}] {now:,}/{run.steps:,} {_unit(budget)}  "
                 f"{row['env_steps_per_s']:,.0f} steps/s  {row['updates_per_s']:,.3g} updates/s  "
                 f"success {succ}{ev}  ETA {fmt_eta(eta)}",
             )
             collector.clear_window()
             eval_success = None
-            t_log, steps_log, updates_log = t, now, counters["updates"]
+            t_log, steps_log, updates_log = t, counters["env_steps"], counters["updates"]
         if finished or _crossed(run.checkpoint_interval, before, now):
             checkpoint()
     if spec.meta and counters["env_steps"] >= run.steps:
@@ -518,6 +529,10 @@ def _train(
     env.close()
     log.tb.close()
     return trainer.policy(info), trainer, log.rows
+
+
+def _unit(budget: str) -> str:
+    return "env steps" if budget == "env_steps" else "updates"
 
 
 def _crossed(interval: int, before: int, now: int) -> bool:

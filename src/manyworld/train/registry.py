@@ -45,6 +45,9 @@ class AlgoSpec:
             the combination (default: ``num_tasks`` and ``obs_dim``).
         resume_mutable: config fields a resume may change (besides the run's
             logging and budget fields).
+        offline: learns from a fixed dataset, never from the env: ``--steps`` and
+            every interval count gradient updates, the trainer steps no env (its
+            env serves evaluation and the observation layout), and env steps stay 0.
     """
 
     name: str
@@ -59,6 +62,7 @@ class AlgoSpec:
     metric_keys: tuple[str, ...] = ()
     complete: Callable[[Any, Any], Any] | None = None
     resume_mutable: frozenset[str] = frozenset()
+    offline: bool = False
 
     @property
     def config_cls(self) -> type:

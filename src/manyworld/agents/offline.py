@@ -1,0 +1,161 @@
+"""What the offline learners (``bc``, ``td3bc``) share: their data, and the deterministic policy.
+
+An offline learner never steps the env: it trains on the datasets of
+:mod:`manyworld.datasets`, one per task of the benchmark
+(``manyworld/<task>/<level>-v<version>``, collected with ``manyworld dataset
+collect``), and the harness counts its budget in gradient updates
+(``AlgoSpec(offline=True)``). The env it is given serves two things only: the
+observation layout the policy must read at evaluation (the 39-d observation,
+plus the one-hot task id when the benchmark appends one) and the task order of
+that one-hot.
+
+:class:`OfflineData` lays the transitions out exactly as the env would show
+them (one-hot appended in the env's task order), clips stored actions to the
+action box (the env clips them the same way) and computes the observation
+statistics the networks normalise with. Both learners act through
+:class:`DeterministicPolicy`: ``tanh`` of an MLP on the normalised observation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from manyworld.tasks import obs as obs_lib
+from manyworld.tasks.base import get_task
+
+#: Floor of the per-dimension standard deviation used for normalisation: constant
+#: observation slots (a task without a second object, the one-hot) stay as they are.
+MIN_STD = 1e-3
+
+
+class OfflineData:
+    """The transitions of one dataset per task, as the env's observations, ready to sample.
+
+    Args:
+        task_names: the env's tasks, in its one-hot order.
+        level: dataset level (``expert``, ``medium``, ``random``).
+        root: datasets root ('' for Minari's default, ``$MINARI_DATASETS_PATH`` or
+            ``~/.minari/datasets``).
+        obs_dim: the env's observation size: 39, or 39 + K with the one-hot id.
+
+    Raises:
+        DatasetNotFoundError: a task's dataset is missing (the message names it;
+            ``manyworld dataset collect TASK --level LEVEL`` makes it).
+        DatasetVersionError: a dataset was collected on another task version.
+        ValueError: ``obs_dim`` is neither 39 nor 39 + K.
+    """
+
+    def __init__(self, task_names: list[str], level: str, root: str, obs_dim: int):
+        from manyworld.datasets import load_arrays
+        from manyworld.datasets.store import DatasetNotFoundError, dataset_id
+
+        k = len(task_names)
+        if obs_dim not in (obs_lib.OBS_DIM, obs_lib.OBS_DIM + k):
+            raise ValueError(
+                f"the env's observations are {obs_dim}-d; offline learners read the "
+                f"{obs_lib.OBS_DIM}-d observation, with or without the {k}-way one-hot task id"
+            )
+        self.ids = [dataset_id(t, level, get_task(t).version) for t in task_names]
+        try:
+            data = load_arrays(self.ids, root=root or None, obs_dtype=np.float32)
+        except DatasetNotFoundError as e:
+            raise DatasetNotFoundError(
+                f"{e} (collect it: manyworld dataset collect TASK --level {level}"
+                + (f" --out {root}" if root else "") + ")"
+            ) from None
+        self.task = data.task_id.astype(np.int32)
+        self.obs = self._layout(data.obs, self.task, k, obs_dim)
+        self.next_obs = self._layout(data.next_obs, self.task, k, obs_dim)
+        self.actions = np.clip(data.actions, -1.0, 1.0).astype(np.float32)
+        self.rewards = data.rewards.astype(np.float32)
+        self.terminations = data.terminations.astype(np.float32)
+        self.sha256 = [m["files"]["main_data.hdf5"] for m in data.metadata]
+        self.data_success = {
+            t: float(m["success_rate"]) for t, m in zip(task_names, data.metadata)
+        }
+        mean = self.obs.mean(axis=0)
+        std = np.maximum(self.obs.std(axis=0), MIN_STD)
+        # the one-hot slots pass through unchanged: the task is a label, not a measurement
+        mean[obs_lib.OBS_DIM:], std[obs_lib.OBS_DIM:] = 0.0, 1.0
+        self.obs_mean, self.obs_std = mean.astype(np.float32), std.astype(np.float32)
+        self.by_task = [np.flatnonzero(self.task == i) for i in range(k)]
+
+    @staticmethod
+    def _layout(obs: np.ndarray, task: np.ndarray, k: int, obs_dim: int) -> np.ndarray:
+        """The 39-d observations with the one-hot task id appended when the env appends it."""
+        if obs_dim == obs.shape[1]:
+            return obs
+        one_hot = np.zeros((len(obs), k), np.float32)
+        one_hot[np.arange(len(obs)), task] = 1.0
+        return np.concatenate([obs, one_hot], axis=1)
+
+    def __len__(self) -> int:
+        return len(self.rewards)
+
+    def sample(self, rng: np.random.Generator, batch_size: int, n: int) -> dict[str, np.ndarray]:
+        """``n`` batches of ``batch_size`` transitions, each batch split evenly over the tasks.
+
+        Returns arrays with leading axes ``(n, batch_size)``.
+        """
+        k = len(self.by_task)
+        per = batch_size // k
+        extra = batch_size - per * k
+        picks = [rng.choice(rows, size=(n, per + (i < extra))) for i, rows in enumerate(self.by_task)]
+        idx = np.concatenate(picks, axis=1)
+        return {
+            "obs": self.obs[idx],
+            "action": self.actions[idx],
+            "reward": self.rewards[idx],
+            "next_obs": self.next_obs[idx],
+            "terminated": self.terminations[idx],
+        }
+
+
+def check_same_data(recorded: list[str], data: OfflineData) -> None:
+    """A resumed run must train on the bytes it started on (a recollected dataset differs)."""
+    if list(recorded) != list(data.sha256):
+        changed = [i for i, (a, b) in enumerate(zip(recorded, data.sha256)) if a != b]
+        names = ", ".join(data.ids[i] for i in changed) or "the dataset list"
+        raise ValueError(
+            f"the datasets changed since this run started ({names}): resume with the data it "
+            "trained on, or start a new run"
+        )
+
+
+def normalise(obs: jax.Array, mean: jax.Array, std: jax.Array) -> jax.Array:
+    """Observations in units of the dataset's spread (TD3+BC's state normalisation)."""
+    return (obs - mean) / std
+
+
+class DeterministicPolicy:
+    """An offline learner's actor as an evaluation agent: ``tanh(actor(normalised obs))``.
+
+    Args:
+        act_fn: jitted ``(params, normalised obs) -> actions in [-1, 1]``.
+        params: the actor's parameters.
+        obs_mean, obs_std: the dataset statistics the actor trained with.
+        name: the algorithm's name (for result files).
+        info: the run's description (for result files).
+    """
+
+    def __init__(self, act_fn: Any, params: Any, obs_mean: np.ndarray, obs_std: np.ndarray,
+                 name: str, info: dict | None = None):  # fmt: skip
+        self.act_fn = act_fn
+        self.params = params
+        self.obs_mean, self.obs_std = jnp.asarray(obs_mean), jnp.asarray(obs_std)
+        self.name = name
+        self.config = dict(info or {})
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        obs = np.asarray(obs, np.float32)
+        if obs.shape[1] != self.obs_mean.shape[0]:
+            raise ValueError(
+                f"{self.name} was trained on {self.obs_mean.shape[0]}-d observations but got "
+                f"{obs.shape[1]}-d ones; evaluate with the one-hot setting it trained with"
+            )
+        x = normalise(jnp.asarray(obs), self.obs_mean, self.obs_std)
+        return np.asarray(self.act_fn(self.params, x), np.float64)
