@@ -211,3 +211,21 @@ def test_a_relative_root_works(tmp_path, monkeypatch):
     summary = collect("reach", "random", 2, root="rel/data", worlds=2, num_threads=1, progress=None)
     assert (tmp_path / "rel" / "data" / "manyworld" / "reach" / "random-v2" / "data" / "main_data.hdf5").exists()
     assert len(load_arrays(summary.dataset_id, root="rel/data")) == summary.steps
+
+
+def test_minari_datacollector_records_our_infos(tmp_path, monkeypatch):
+    """Minari's own DataCollector with record_infos=True needs the same info keys at reset and
+    at every step; the gym env gives them (the reset's are the evaluation of the initial state)."""
+    import gymnasium as gym
+
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
+    env = minari.DataCollector(gym.make("manyworld/push-v2", max_episode_steps=20), record_infos=True)
+    _, reset_info = env.reset(seed=0)
+    for _ in range(20):
+        _, _, _, _, info = env.step(env.action_space.sample())
+    assert set(info) == set(reset_info)
+    assert {"success", "physics_warning", "obs_clipped", "variation"} <= set(info)
+    ds = env.create_dataset(dataset_id="test/push/collector-v0", algorithm_name="random",
+                            author="tests", author_email="-", code_permalink="-", description="-")
+    episode = next(ds.iterate_episodes())
+    assert episode.infos["success"].shape == (21,) and episode.infos["variation"].shape == (21, 6)

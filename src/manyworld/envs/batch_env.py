@@ -351,6 +351,21 @@ class BatchEnv:
         info.update({f"reward_{k}": v for k, v in ev.terms.items()})
         return obs, ev.reward, terminated, truncated, info
 
+    def state_info(self) -> dict[str, np.ndarray]:
+        """The step info's entries for the worlds' current state, e.g. right after a reset.
+
+        The task's evaluation of the current state (``success``, its info, and
+        ``reward_<term>``), with ``physics_warning`` and ``obs_clipped`` as the last
+        step or reset left them: the keys and dtypes of :meth:`step`'s info, so that
+        recorders that want one info layout per episode row (Minari's
+        ``DataCollector``) get it from a reset too.
+        """
+        ev = self.task.evaluate(self.sim, self.goal)
+        info = {"success": ev.success, **ev.info, "physics_warning": self.sim.unstable(),
+                "obs_clipped": self.obs_clipped.copy()}
+        info.update({f"reward_{k}": v for k, v in ev.terms.items()})
+        return info
+
     def end_episodes(self, ids: Any = None) -> None:
         """End the episodes of worlds ``ids`` (all if None): they must be reset before they step.
 

@@ -60,15 +60,19 @@ class ManyWorldEnv(gym.Env):
         if options and "params" in options:
             self.batch_env.set_task(options["params"])
         obs, info = self.batch_env.reset()
-        return obs[0], {k: v[0] for k, v in info.items()}
+        # the step info's keys too (the evaluation of the initial state), so that recorders
+        # expecting one info layout per step, such as Minari's DataCollector, accept a reset
+        info = {**info, **self.batch_env.state_info()}
+        return obs[0], {k: _scalar(v[0]) if k != "variation" else v[0] for k, v in info.items()}
 
     def step(self, action):
         action = np.asarray(action, dtype=np.float64)
         if action.shape != (4,):
             raise ValueError(f"action must have shape (4,), got {action.shape}")
         obs, reward, terminated, truncated, info = self.batch_env.step(action[None])
-        return (obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]),
-                {k: _scalar(v[0]) for k, v in info.items()})
+        info = {k: _scalar(v[0]) for k, v in info.items()}
+        info["variation"] = self.batch_env.params[0].copy()  # as at reset: one layout per step
+        return obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
 
     def set_task(self, params) -> None:
         """Pin a variation (or unpin with None) for later resets."""
