@@ -58,6 +58,13 @@ def test_bc_learns_reach_from_ten_expert_episodes(root, tmp_path):
     # random actions solve reach in 0-3% of episodes (docs/datasets.md); BC from 10 episodes
     assert rows[-1]["eval_success"] >= 0.7
     assert (tmp_path / "bc" / "evals" / "step_000000003000.json").exists()
+    assert json.loads((tmp_path / "bc" / "config.json").read_text())["budget"] == "updates"
+    # curves place an offline run's evaluations by gradient updates, not by its 0 env steps
+    from manyworld.report.curves import read_run, summarize_run
+
+    curves = read_run(tmp_path / "bc")
+    assert curves.x_key == "updates" and curves.eval_steps.tolist() == [3000]
+    assert summarize_run(curves)["steps_are"] == "updates"
 
 
 def test_td3bc_checkpoints_resumes_exactly_and_evaluates_from_the_cli(root, tmp_path, capsys):

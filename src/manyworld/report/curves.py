@@ -72,6 +72,8 @@ class RunCurves:
 
     config_id: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    # what eval_steps count: env steps, or gradient updates for an offline learner
+    x_key: str = "env_steps"
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -99,12 +101,16 @@ def read_run(run_dir: str | Path) -> RunCurves:
     if torn is not None:  # a killed run's last row, or one being written now
         print(f"warning: {metrics_path}: skipped its torn last line ({len(torn)} characters)",
               file=sys.stderr)
+    # an offline learner takes no env step: its evaluations are placed by gradient updates
+    # (runs written before config.json recorded the budget: no env step but updates)
+    offline = bool(rows) and all(r.get("env_steps") == 0 for r in rows) and rows[-1].get("updates", 0) > 0
+    x_key = config.get("budget", "updates" if offline else "env_steps")
     evals = []
     for path in sorted((run_dir / "evals").glob("step_*.json")):
         result = read_json(path)
         evals.append(
             (
-                int(result["env_steps_trained"]),
+                int(result["env_steps_trained"]) if x_key == "env_steps" else int(path.stem[5:]),
                 float(result["aggregate"]["success_rate"]),
                 {t: float(v["success_rate"]) for t, v in result["per_task"].items()},
                 result["protocol"].get("split", "train"),
@@ -121,20 +127,22 @@ def read_run(run_dir: str | Path) -> RunCurves:
         tasks=tasks,
         rows=rows,
         eval_steps=steps,
-        eval_wall_s=_wall_at(rows, steps),
-        eval_train_wall_s=_wall_at(rows, steps, exclude_eval=True),
+        eval_wall_s=_wall_at(rows, steps, x_key=x_key),
+        eval_train_wall_s=_wall_at(rows, steps, exclude_eval=True, x_key=x_key),
         eval_success=np.array([e[1] for e in evals]),
         task_success={t: np.array([e[2].get(t, np.nan) for e in evals]) for t in tasks},
         eval_split=evals[0][3] if evals else "train",
         config_id=config_id,
         settings=settings,
+        x_key=x_key,
     )
 
 
-def _wall_at(rows: list[dict[str, Any]], steps: np.ndarray, exclude_eval: bool = False) -> np.ndarray:
+def _wall_at(rows: list[dict[str, Any]], steps: np.ndarray, exclude_eval: bool = False,
+             x_key: str = "env_steps") -> np.ndarray:  # fmt: skip
     if not rows or (exclude_eval and any(r.get("eval_wall_s") is None for r in rows)):
         return np.full(len(steps), np.nan)
-    xs = np.array([0] + [r["env_steps"] for r in rows], dtype=float)
+    xs = np.array([0] + [r[x_key] for r in rows], dtype=float)
     ys = np.array([0.0] + [r["wall_s"] - (r["eval_wall_s"] if exclude_eval else 0.0) for r in rows])
     return np.interp(steps.astype(float), xs, ys)
 
@@ -162,6 +170,8 @@ def summarize_run(run: RunCurves, threshold: float = 0.9) -> dict[str, Any]:
         "seed": run.seed,
         "eval_split": run.eval_split,
         "env_steps": int(run.rows[-1]["env_steps"]) if run.rows else 0,
+        # what the *_steps_* figures below count: env steps, or updates (offline learners)
+        "steps_are": run.x_key,
         "wall_s": float(run.rows[-1]["wall_s"]) if run.rows else 0.0,
         "final_eval_success": float(run.eval_success[-1]) if len(run.eval_success) else None,
         "max_eval_success": float(run.eval_success.max()) if len(run.eval_success) else None,
@@ -314,7 +324,8 @@ def plot_success_curves(
         split = members[0].eval_split
         label = labels[(algo, bench, config_id)]
         ax.set_title(f"{algo} {bench}" + (f"\n{label}" if label else ""), fontsize=9)
-        ax.set_xlabel("env steps" if x == "env_steps" else "wall-clock (min)")
+        steps_label = "gradient updates" if members[0].x_key == "updates" else "env steps"
+        ax.set_xlabel(steps_label if x == "env_steps" else "wall-clock (min)")
         if x == "env_steps":
             _steps_axis(ax)
         ax.set_ylabel(f"eval success ({split} variations)")

@@ -410,17 +410,18 @@ def _train(
     # TRAINER (fresh, or restored from the last complete checkpoint)
     trainer = spec.make_trainer(cfg, run, env, run.seed)
     counters = {"env_steps": 0, "updates": 0, "episodes": 0, "wall_s": 0.0, "eval_wall_s": 0.0}
+    # the budget (--steps) counts env steps, or gradient updates for an offline algorithm
+    budget = "updates" if spec.offline else "env_steps"
     config_json = {
         "algo": algo,
         "benchmark": bench.name,
         "agent": config_dict(cfg),
         "run": config_dict(run),
+        "budget": budget,  # what --steps, the intervals and evals/step_<N> count
         "versions": _versions(),
     }
     keys = list(HARNESS_KEYS) + list(spec.metric_keys)
     keys += [f"success/{t}" for t in tasks] if len(tasks) > 1 else []
-    # the budget (--steps) counts env steps, or gradient updates for an offline algorithm
-    budget = "updates" if spec.offline else "env_steps"
     if resume:
         ckpt = latest_checkpoint(run_dir / "checkpoints")
         meta, arrays = load_checkpoint(ckpt)
