@@ -63,6 +63,9 @@ def main() -> int:
         "wall_min": [round(m["wall_s"] / 60, 1) for m in metrics],
     }
     seeds = " / ".join(f"{s:.2f}" for s in summary["final_success_per_seed"])
+    print("| setting | seeds | final success per seed | mean [95% CI] | IQM [95% CI] | updates "
+          "| wall-clock (min) |")
+    print("|---|---|---|---|---|---|---|")
     print(f"| {args.label} | {len(results)} | {seeds} | {mean.point:.2f} [{mean.low:.2f}, {mean.high:.2f}] "
           f"| {iqm.point:.2f} [{iqm.low:.2f}, {iqm.high:.2f}] | "
           f"{' / '.join(f'{u / 1e3:.0f}k' for u in summary['updates'])} | "

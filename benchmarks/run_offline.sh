@@ -37,8 +37,8 @@ case "${1:-}" in
       --seed "$seed" --run-dir "$RUNS/td3bc-mt10-medium-s$seed" ;;
   report)
     python benchmarks/offline_report.py "$RUNS"/bc-mt10-expert-s? --label "BC, MT10 expert" \
-      --out "$OUT/bc_mt10_expert.json"
+      --out "$OUT/bc_mt10_expert.json" | tee "$OUT/bc_mt10_expert.md"
     python benchmarks/offline_report.py "$RUNS"/td3bc-mt10-medium-s? --label "TD3+BC, MT10 medium" \
-      --out "$OUT/td3bc_mt10_medium.json" ;;
+      --out "$OUT/td3bc_mt10_medium.json" | tee "$OUT/td3bc_mt10_medium.md" ;;
   *) sed -n 2,12p "$0"; exit 2 ;;
 esac

@@ -15,10 +15,12 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import get_task
 
 CI_VARIATIONS = 10
+# random-policy episodes per train variation in CI (the full gate: quality.RANDOM_REPEATS)
+CI_RANDOM_REPEATS = 2
 
 
 def test_quality_gate_ci_tier(task_name):
-    report = check_task(task_name, num_variations=CI_VARIATIONS)
+    report = check_task(task_name, num_variations=CI_VARIATIONS, random_repeats=CI_RANDOM_REPEATS)
     assert report.passed, report.format()
 
 
@@ -131,3 +133,18 @@ def test_set_task_pins_the_variation(task_name):
     second, _ = env.reset(seed=2)
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(env.unwrapped.batch_env.params[0], params.to_vector())
+
+
+def test_random_policy_check_is_a_confidence_bound():
+    from manyworld.quality import success_upper_bound
+
+    # one-sided Clopper-Pearson: with no success in n episodes the bound is 1 - alpha^(1/n)
+    assert success_upper_bound(0, 200) == pytest.approx(1 - 0.05 ** (1 / 200))
+    assert success_upper_bound(200, 200) == 1.0
+    assert success_upper_bound(4, 200) < 0.05 < success_upper_bound(5, 100)
+    report = check_task("reach", num_variations=1, random_repeats=2)
+    check = next(c for c in report.checks if c.name == "random policy fails")
+    assert "/100 episodes, 2 per train variation" in check.detail and "upper bound" in check.detail
+    assert report.metrics["random_success_upper_bound"] >= report.metrics["random_success"]
+    with pytest.raises(ValueError, match="random_repeats must be a positive integer"):
+        check_task("reach", num_variations=1, random_repeats=0)
