@@ -148,3 +148,19 @@ def test_random_policy_check_is_a_confidence_bound():
     assert report.metrics["random_success_upper_bound"] >= report.metrics["random_success"]
     with pytest.raises(ValueError, match="random_repeats must be a positive integer"):
         check_task("reach", num_variations=1, random_repeats=0)
+
+
+def test_a_wall_that_does_not_matter_fails_the_sibling_check():
+    """A 'harder' task that its easier sibling's expert solves fails the gate (here: reach
+    itself, declared a harder version of reach); the wall tasks pass it."""
+    from manyworld.tasks.reach import Reach
+
+    class NoWall(Reach):
+        easier_sibling = "reach"
+
+    report = check_task(NoWall, num_variations=4, random_repeats=1)
+    check = next(c for c in report.checks if c.name == "reach expert fails")
+    assert not check.passed and "succeeds on 1.00 of 4" in check.detail
+    walls = {"reach-wall": "reach", "pick-place-wall": "pick-place", "push-wall": "push",
+             "button-press-wall": "button-press", "button-press-topdown-wall": "button-press-topdown"}
+    assert {name: get_task(name).easier_sibling for name in walls} == walls

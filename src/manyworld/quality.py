@@ -23,6 +23,9 @@ from manyworld.tasks import rewards
 from manyworld.tasks.base import NUM_VARIATIONS, Task, get_task
 
 EXPERT_MIN_SUCCESS = 0.95
+# A task with an easier sibling (Task.easier_sibling): the sibling's expert may solve at
+# most this share of its variations, or the difference (a wall) does not matter.
+SIBLING_MAX_SUCCESS = 0.5
 BASELINE_MAX_SUCCESS = 0.05  # the idle policy, over all 50 train variations (deterministic)
 # The random policy's success is a sampled rate: the gate bounds it from above with 95%
 # confidence (one-sided Clopper-Pearson) over RANDOM_REPEATS episodes per train variation,
@@ -249,6 +252,17 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
         report.add(f"expert on {split}", rate >= EXPERT_MIN_SUCCESS,
                    f"success {rate:.2f} (>= {EXPERT_MIN_SUCCESS}) over {k} variations, median {median:.0f} steps"
                    + (f"; failed {np.flatnonzero(~r.solved).tolist()[:10]}" if not r.solved.all() else ""))
+
+    # --- what makes the task harder than its easier sibling matters: the sibling's
+    # expert, which does not know of it, fails on most variations
+    if task_cls.easier_sibling:
+        sibling = get_task(task_cls.easier_sibling)
+        plain = rollout(env, sibling.expert, train[:k], env.max_episode_steps, stop_when_solved=False)
+        rate = float(plain.solved.mean())
+        report.metrics["sibling_expert_success"] = rate
+        report.add(f"{sibling.name} expert fails", rate <= SIBLING_MAX_SUCCESS,
+                   f"the expert of {sibling.name} (the task without what makes {task_cls.name} "
+                   f"harder) succeeds on {rate:.2f} of {k} train variations (<= {SIBLING_MAX_SUCCESS})")
 
     # --- baselines, always over the 50 training variations: the idle policy once each
     # (it is deterministic), the random policy random_repeats times each

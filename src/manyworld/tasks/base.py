@@ -91,6 +91,10 @@ class Task:
     reward_weights: ClassVar[RewardWeights] = RewardWeights()
     hand_start: ClassVar[tuple[float, float, float]] = (0.0, 0.6, 0.2)
     workspace: ClassVar[tuple[tuple[float, ...], tuple[float, ...]]] = DEFAULT_WORKSPACE
+    # A registered task this one is a harder version of (reach for reach-wall): the
+    # gate then checks that the sibling's expert fails on most of this task's
+    # variations, i.e. that what makes this task harder (a wall) matters.
+    easier_sibling: ClassVar[str | None] = None
     # Whether observation slots 11-17 hold a second object.
     has_object2: ClassVar[bool] = False
     # Control steps simulated with the hand still to let objects come to rest

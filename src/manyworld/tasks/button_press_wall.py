@@ -15,12 +15,12 @@ Randomization:
       (Meta-World's range). The released button's face is at
       box + (0, -0.19, 0): y in [0.66, 0.71], z = 0.115.
     - The goal is the button's face pushed in 0.07 m, box + (0, -0.12, 0).
-    - The wall is fixed, as Meta-World's: x in [0, 0.2], y in [0.59, 0.61],
-      0.15 tall, leaving a gap of 5-10 cm between its far face and the
-      button. It blocks the straight way to the button whenever the box is
-      at x > -0.011; further left the closed fingers (2.2 cm wide) pass
-      beside its end, in about half the variations, as Meta-World's wall,
-      which spans the same x, leaves the left-hand buttons free.
+    - The wall is fixed: x in [-0.1, 0.1], y in [0.59, 0.61], 0.15 tall,
+      leaving a gap of 5-10 cm between its far face and the button. It
+      blocks the straight way to every button. Meta-World's (x in [0, 0.2])
+      leaves the left-hand buttons free (the closed fingers pass beside its
+      end), and the plain button-press expert solved about half of the
+      variations; it solves none here (the gate checks <= 0.5).
 
 Success:
     ``|button_y - goal_y| <= 0.03`` (Meta-World's threshold): the button is
@@ -42,6 +42,8 @@ Version history:
     - v2: the hand drive is force-limited (50 N per axis) and the fingers have
       hard stops (manyworld.sim.scene), so the hand can no longer crush and
       launch objects; every task changed with the shared scene.
+    - v3: a wall that matters: centred on the buttons (x in [-0.1, 0.1]
+      instead of Meta-World's [0, 0.2]); the button-press expert fails on all.
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ from manyworld.tasks.rewards import RewardWeights
 
 SUCCESS_DISTANCE = 0.03
 WALL = "wall"
-# Meta-World's wall of the button-press-wall task: centre and half sizes.
-WALL_POS = (0.1, 0.6, 0.075)
+# The wall (v3): centre and half sizes; Meta-World's height and thickness, centred on the
+# buttons' x range so that no button can be reached beside its end.
+WALL_POS = (0.0, 0.6, 0.075)
 WALL_HALF = (0.1, 0.01, 0.075)
 WALL_TOP = WALL_POS[2] + WALL_HALF[2]
 # The expert crosses the wall with the TCP this high: the closed fingertips
@@ -75,7 +78,8 @@ class ButtonPressWallParams(TaskParams):
 class ButtonPressWall(FrontButtonTask):
     __doc__ = __doc__
     name = "button-press-wall"
-    version = 2
+    version = 3
+    easier_sibling = "button-press"
     Params = ButtonPressWallParams
     reward_weights = RewardWeights(reach=0.3, press=0.7)
     success_distance = SUCCESS_DISTANCE

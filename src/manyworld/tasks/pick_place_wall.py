@@ -1,7 +1,7 @@
 """pick-place-wall: pick a puck up, carry it over a wall and hold it at a goal point in the air.
 
 Description:
-    A puck (a 4 cm block) lies on the table in front of the gripper; a 12 cm
+    A puck (a 4 cm block) lies on the table in front of the gripper; a 24 cm
     tall wall stands on the table between it and the green goal marker,
     which floats above the table behind the wall. Grasp the puck, lift it
     over the wall and bring it to the goal. Meta-World's
@@ -10,17 +10,19 @@ Description:
 Randomization:
     - ``puck_pos``: x in [-0.05, 0.05], y in [0.6, 0.65], z = 0.02 (on the
       table; Meta-World's 0.015 is the centre of its 3 cm puck, ours is 4 cm).
-    - ``goal_pos``: x in [-0.05, 0.05], y in [0.85, 0.9], z in [0.05, 0.3]
-      (Meta-World's range).
+    - ``goal_pos``: x in [-0.05, 0.05], y in [0.85, 0.9], z in [0.05, 0.25]
+      (Meta-World's range up to 0.3: a carry towards a goal above the wall's
+      top climbs over it without knowing of it, see below).
     - Puck and goal are at least 0.15 m apart in xy (as Meta-World; the
       ranges already keep them further apart).
-    - The wall is fixed, as Meta-World's: x in [-0.02, 0.22], y in
-      [0.74, 0.76], 0.12 tall. The puck must pass over it with its
-      underside above 0.12 (the puck's centre and the TCP above about
-      0.14): for goals below that (about 40% of the range) the wall blocks
-      any carry that does not first rise above the goal's height. A carry
-      that rises as it goes clears the wall for the higher goals, as in
-      Meta-World, whose wall and goal range these are.
+    - The wall is fixed: x in [-0.14, 0.14], y in [0.74, 0.76], 0.24 tall.
+      The puck must pass over it with its underside above 0.24. Meta-World's
+      wall (x in [-0.02, 0.22], 0.12 tall) with its goals up to 0.3 let the
+      plain pick-place expert solve about 80% of the variations (a carry
+      blocked by the wall keeps rising towards a higher goal and slides
+      over); with this wall and goal range it solves 0.36 / 0.14 of the
+      train / test variations (the gate checks <= 0.5): the task needs
+      rising over the wall first.
 
 Success:
     ``|puck - goal| <= 0.07`` (Meta-World's threshold).
@@ -29,8 +31,8 @@ Reward terms:
     - ``reach``: tolerance(|tcp - puck|, bound 0.02, margin 0.2).
     - ``grasp``: 1 while the fingers hold the puck, else 0.
     - ``lift``: 0 while the puck is not held. Held and not yet past the
-      wall (puck y < 0.83): tolerance(max(0.17 - puck height, 0), bound
-      0.01, margin 0.2), where at 0.17 the puck's underside clears the
+      wall (puck y < 0.83): tolerance(max(0.29 - puck height, 0), bound
+      0.01, margin 0.2), where at 0.29 the puck's underside clears the
       wall's top by 3 cm; held past the wall: 1 (rewards lifting the puck
       over the wall, not pushing it into it).
     - ``in_place``: tolerance(|puck - goal|, bound 0.07, margin 0.3).
@@ -42,6 +44,9 @@ Version history:
     - v2: the hand drive is force-limited (50 N per axis) and the fingers have
       hard stops (manyworld.sim.scene), so the hand can no longer crush and
       launch objects; every task changed with the shared scene.
+    - v3: a wall that matters: wider, centred on the goals and 24 cm tall, and
+      goals up to 0.25 high (see Randomization); the pick-place expert no
+      longer solves most variations.
 """
 
 from __future__ import annotations
@@ -63,7 +68,11 @@ SUCCESS_DISTANCE = 0.07
 PUCK_Z = parts.PUCK_HALF
 # The puck counts as lifted (grasp_success) this far above its resting height.
 LIFTED = 0.01
-WALL_POS, WALL_HALF = plate_parts.WALL_POS, plate_parts.WALL_HALF
+# The wall (v3): centred on the goals' x range, wider than it by a hand on each side, and
+# 20 cm tall, so that carrying the puck straight to most goals runs into it. Meta-World's
+# (x in [-0.02, 0.22], 12 cm) let the plain pick-place expert solve ~80% of the variations.
+WALL_POS = (0.0, 0.75, 0.12)
+WALL_HALF = (0.14, 0.01, 0.12)  # 28 cm wide, 2 cm thick, 24 cm tall
 WALL_TOP = WALL_POS[2] + WALL_HALF[2]
 WALL_NEAR_Y = WALL_POS[1] - WALL_HALF[1]
 WALL_FAR_Y = WALL_POS[1] + WALL_HALF[1]
@@ -80,7 +89,7 @@ PAST_Y = WALL_FAR_Y + PALM_REACH_Y
 @dataclass(frozen=True)
 class PickPlaceWallParams(TaskParams):
     puck_pos: tuple[float, float, float] = param((-0.05, 0.6, PUCK_Z), (0.05, 0.65, PUCK_Z), "puck start")
-    goal_pos: tuple[float, float, float] = param((-0.05, 0.85, 0.05), (0.05, 0.9, 0.3),
+    goal_pos: tuple[float, float, float] = param((-0.05, 0.85, 0.05), (0.05, 0.9, 0.25),
                                                  "point to bring the puck to")
 
     @classmethod
@@ -92,7 +101,8 @@ class PickPlaceWallParams(TaskParams):
 class PickPlaceWall(PuckTask):
     __doc__ = __doc__
     name = "pick-place-wall"
-    version = 2
+    version = 3
+    easier_sibling = "pick-place"
     Params = PickPlaceWallParams
     reward_weights = RewardWeights(reach=0.15, grasp=0.1, lift=0.1, in_place=0.65)
 

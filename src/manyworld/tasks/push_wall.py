@@ -78,6 +78,7 @@ class PushWall(PuckTask):
     __doc__ = __doc__
     name = "push-wall"
     version = 2
+    easier_sibling = "push"
     Params = PushWallParams
     reward_weights = RewardWeights(reach=0.2, grasp=0.1, in_place=0.7)
 

@@ -12,8 +12,12 @@ Randomization:
     - ``goal_pos``: x in [-0.05, 0.05], y in [0.85, 0.9], z in [0.05, 0.3].
     - Puck and goal are at least 0.15 m apart in xy (as Meta-World; the
       ranges already keep them further apart).
-    - The wall is fixed, as Meta-World's: x in [-0.02, 0.22], y in
-      [0.74, 0.76], 0.12 tall.
+    - The wall is fixed: x in [-0.14, 0.14], y in [0.74, 0.76], 0.2 tall.
+      Meta-World's (x in [-0.02, 0.22], 0.12 tall) does not cover goals with
+      x < -0.02 and most straight paths pass over it, so the plain reach
+      expert solves most of its variations; ours blocks the straight path to
+      most goals (the reach expert solves 0.30 / 0.38 of the train / test
+      variations, the gate checks <= 0.5), so the task needs going over it.
 
 Success:
     ``|tcp - goal| <= 0.05`` (Meta-World's threshold).
@@ -27,6 +31,8 @@ Version history:
     - v2: the hand drive is force-limited (50 N per axis) and the fingers have
       hard stops (manyworld.sim.scene), so the hand can no longer crush and
       launch objects; every task changed with the shared scene.
+    - v3: a wall that matters: wider, centred on the goals and 20 cm tall (see
+      Randomization); the reach expert no longer solves most variations.
 """
 
 from __future__ import annotations
@@ -43,14 +49,21 @@ from manyworld.tasks.families.reach import ReachTask
 from manyworld.tasks.params import TaskParams, param, xy_distance
 from manyworld.tasks.rewards import RewardWeights
 
+# The wall (v3): centred on the goals' x range and as wide as it plus a hand on each side,
+# and tall enough that a straight path from the start to most goals runs into it (the
+# path crosses the wall's plane at TCP heights 0.09-0.24 m). Meta-World's wall (x in
+# [-0.02, 0.22], 12 cm tall) leaves goals with x < -0.02 uncovered and lets most straight
+# paths pass over it: the plain reach expert solved 98% of v1 and ~70-80% of v2.
+WALL_POS = (0.0, 0.75, 0.1)
+WALL_HALF = (0.14, 0.01, 0.1)  # 28 cm wide, 2 cm thick, 20 cm tall
 # The expert keeps the TCP this high while it is not past the wall: the
 # fingertips reach 1 cm below the TCP, so they clear the wall's top by 2 cm.
-WALL_TOP = plate_parts.WALL_POS[2] + plate_parts.WALL_HALF[2]
+WALL_TOP = WALL_POS[2] + WALL_HALF[2]
 CLEAR_Z = WALL_TOP + 0.03
 # The hand is past the wall once the TCP is this far beyond its far face
 # (the palm reaches 0.058 along y from the TCP).
-WALL_FAR_Y = plate_parts.WALL_POS[1] + plate_parts.WALL_HALF[1]
-WALL_NEAR_Y = plate_parts.WALL_POS[1] - plate_parts.WALL_HALF[1]
+WALL_FAR_Y = WALL_POS[1] + WALL_HALF[1]
+WALL_NEAR_Y = WALL_POS[1] - WALL_HALF[1]
 PALM_REACH_Y = 0.07
 
 
@@ -68,13 +81,14 @@ class ReachWallParams(TaskParams):
 class ReachWall(ReachTask):
     __doc__ = __doc__
     name = "reach-wall"
-    version = 2
+    version = 3
+    easier_sibling = "reach"
     Params = ReachWallParams
     reward_weights = RewardWeights(reach=1.0)
 
     def build(self, spec):
         super().build(spec)
-        plate_parts.add_wall(spec, "wall")
+        plate_parts.add_wall(spec, "wall", pos=WALL_POS, half=WALL_HALF)
 
     @staticmethod
     def expert(obs):
