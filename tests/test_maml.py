@@ -42,7 +42,7 @@ def _rows(run):
 
 
 def _stub_evaluate(calls):
-    def evaluate(policy, bench, run, env_steps, run_dir, split="test"):
+    def evaluate(policy, bench, run, env_steps, run_dir, split="test", tag=None):
         assert isinstance(policy, maml.MAMLAgent) and bench.kind == "ML"
         calls.append((env_steps, split))
         return 0.0
@@ -239,9 +239,9 @@ def cli_run(tmp_path_factory):
     assert len(list_checkpoints(run / "checkpoints")) == 2
     real = harness._evaluate
 
-    def evaluate(policy, bench, run_cfg, env_steps, run_dir, split="test"):
+    def evaluate(policy, bench, run_cfg, env_steps, run_dir, split="test", tag=None):
         calls.append((env_steps, split))  # the meta-train score (split="train") is skipped
-        return real(policy, bench, run_cfg, env_steps, run_dir) if split == "test" else 0.0
+        return real(policy, bench, run_cfg, env_steps, run_dir, tag=tag) if split == "test" else 0.0
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(harness, "_evaluate", evaluate)

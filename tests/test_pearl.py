@@ -204,10 +204,10 @@ def resumed_run(tmp_path_factory):
         assert cli_main(args) == 0
     checkpoints = [p.name for p in list_checkpoints(run / "checkpoints")]
 
-    def score_test_split_only(policy, bench, run_cfg, env_steps, run_dir, split="test"):
+    def score_test_split_only(policy, bench, run_cfg, env_steps, run_dir, split="test", tag=None):
         if split != "test":
             return 0.0
-        return REAL_EVALUATE(policy, bench, run_cfg, env_steps, run_dir, split)
+        return REAL_EVALUATE(policy, bench, run_cfg, env_steps, run_dir, split, tag=tag)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(harness, "_evaluate", score_test_split_only)

@@ -202,12 +202,12 @@ def test_fill_indices_repeat_the_valid_steps_evenly():
 def test_meta_train_checkpoint_resume_and_meta_test(tmp_path, monkeypatch):
     real_evaluate, calls = harness._evaluate, []
 
-    def evaluate(policy, bench, run, env_steps, run_dir, split="test"):
+    def evaluate(policy, bench, run, env_steps, run_dir, split="test", tag=None):
         calls.append((env_steps, split))
         # the test-split score of the resumed run is the one checked here; the others are
         # skipped to save their 13 x 500 steps each
         if env_steps == 3000 and split == "test":
-            return real_evaluate(policy, bench, run, env_steps, run_dir, split)
+            return real_evaluate(policy, bench, run, env_steps, run_dir, split, tag=tag)
         return 0.0
 
     monkeypatch.setattr(harness, "_evaluate", evaluate)
