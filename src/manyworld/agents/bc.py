@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from manyworld.agents.offline import DeterministicPolicy, OfflineData, check_same_data, normalise
+from manyworld.agents.offline import DeterministicPolicy, OfflineTrainer, normalise, policy_of
 from manyworld.agents.sac import MLP
 from manyworld.datasets.levels import LEVELS
 from manyworld.train.checkpoint import flatten, unflatten
@@ -126,14 +126,13 @@ def update(cfg: BCConfig, state: BCState, batches: dict) -> tuple[BCState, dict]
 
 
 # ------------------------------------------------------------------ TRAINER
-class BCTrainer:
+class BCTrainer(OfflineTrainer):
     """Offline: each :meth:`iterate` draws ``updates_per_call`` batches and fits them."""
 
     def __init__(self, cfg: BCConfig, run: Any, env: Any, seed: int):
-        self.cfg = cfg
-        self.data = OfflineData(list(env.task_names), cfg.dataset_level, cfg.dataset_root, cfg.obs_dim)
-        self.np_rng = np.random.default_rng(seed)
+        super().__init__(cfg, env, seed)
         self.state = init_state(cfg, jax.random.key(seed), self.data.obs_mean, self.data.obs_std)
+        self.act_fn = partial(act, cfg)
 
     def iterate(self, collector: Any, env_steps: int) -> tuple[int, dict[str, Any]]:
         """``updates_per_call`` updates; the env is not stepped."""
@@ -142,34 +141,19 @@ class BCTrainer:
         self.state, metrics = update(self.cfg, self.state, batches)
         return n, metrics
 
-    def policy(self, info: dict[str, Any]) -> DeterministicPolicy:
-        """The current actor as a deterministic evaluation agent."""
-        return _policy(self.cfg, self.state, info)
-
     def arrays(self) -> dict[str, dict[str, np.ndarray]]:
         return {"state": flatten(self.state, "state")}
 
-    def meta(self) -> dict[str, Any]:
-        """The batch generator and the SHA-256 of the data (a resume must train on the same bytes)."""
-        return {"numpy_rng": self.np_rng.bit_generator.state, "datasets": self.data.ids,
-                "sha256": self.data.sha256}  # fmt: skip
-
     def restore(self, arrays: dict[str, dict[str, np.ndarray]], meta: dict, env_steps: int) -> None:
-        check_same_data(meta["trainer"]["sha256"], self.data)
+        self.restore_data(meta)
         self.state = unflatten(self.state, arrays["state"], "state", "state.npz")
-        self.np_rng.bit_generator.state = meta["trainer"]["numpy_rng"]
-
-
-def _policy(cfg: BCConfig, state: BCState, info: dict) -> DeterministicPolicy:
-    return DeterministicPolicy(partial(act, cfg), state.actor, np.asarray(state.obs_mean),
-                               np.asarray(state.obs_std), name=info["algo"], info=info)  # fmt: skip
 
 
 def load_policy(cfg: BCConfig, state_arrays: dict[str, np.ndarray], info: dict) -> DeterministicPolicy:
     """The evaluation policy stored in a checkpoint's ``state`` arrays."""
     template = init_state(cfg, jax.random.key(0))
     state = unflatten(template, state_arrays, "state", f"{info.get('checkpoint', '?')}/state.npz")
-    return _policy(cfg, state, info)
+    return policy_of(partial(act, cfg), state, info)
 
 
 register(

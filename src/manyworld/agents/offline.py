@@ -159,3 +159,41 @@ class DeterministicPolicy:
             )
         x = normalise(jnp.asarray(obs), self.obs_mean, self.obs_std)
         return np.asarray(self.act_fn(self.params, x), np.float64)
+
+
+class OfflineTrainer:
+    """What every offline trainer shares with the harness: the data, the batch generator, the
+    checkpoint's record of both, and the evaluation policy.
+
+    A subclass sets ``self.state`` (a state with ``actor``, ``obs_mean`` and ``obs_std``) and
+    ``self.act_fn`` (``(actor params, normalised obs) -> actions``), and implements
+    ``iterate``, ``arrays`` and ``restore`` (calling :meth:`restore_data` first).
+    """
+
+    state: Any
+    act_fn: Any
+
+    def __init__(self, cfg: Any, env: Any, seed: int):
+        self.cfg = cfg
+        self.data = OfflineData(list(env.task_names), cfg.dataset_level, cfg.dataset_root, cfg.obs_dim)
+        self.np_rng = np.random.default_rng(seed)
+
+    def policy(self, info: dict[str, Any]) -> DeterministicPolicy:
+        """The current actor as a deterministic evaluation agent."""
+        return policy_of(self.act_fn, self.state, info)
+
+    def meta(self) -> dict[str, Any]:
+        """The batch generator and the SHA-256 of the data (a resume must train on the same bytes)."""
+        return {"numpy_rng": self.np_rng.bit_generator.state, "datasets": self.data.ids,
+                "sha256": self.data.sha256}  # fmt: skip
+
+    def restore_data(self, meta: dict) -> None:
+        """Refuse other data than the checkpoint's, and continue its batch draws."""
+        check_same_data(meta["trainer"]["sha256"], self.data)
+        self.np_rng.bit_generator.state = meta["trainer"]["numpy_rng"]
+
+
+def policy_of(act_fn: Any, state: Any, info: dict) -> DeterministicPolicy:
+    """The evaluation agent of an offline learner's state (trainer or checkpoint)."""
+    return DeterministicPolicy(act_fn, state.actor, np.asarray(state.obs_mean), np.asarray(state.obs_std),
+                               name=info["algo"], info=info)  # fmt: skip
