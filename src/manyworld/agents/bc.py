@@ -25,9 +25,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from manyworld.agents.offline import DeterministicPolicy, OfflineTrainer, normalise, policy_of
+from manyworld.agents.offline import (
+    DeterministicPolicy,
+    OfflineTrainer,
+    check_config,
+    normalise,
+    policy_of,
+)
 from manyworld.agents.sac import MLP
-from manyworld.datasets.levels import LEVELS
 from manyworld.train.checkpoint import flatten, unflatten
 from manyworld.train.config import option as _f
 from manyworld.train.registry import AlgoSpec, register
@@ -54,17 +59,9 @@ class BCConfig:
     action_dim: int = _f(4, "action size (Meta-World: 4)")
 
     def __post_init__(self) -> None:
-        if self.dataset_level not in LEVELS:
-            raise ValueError(f"dataset_level must be one of {sorted(LEVELS)}, got {self.dataset_level!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise ValueError(f"hidden must be one or more positive widths, got {self.hidden}")
-        for name in ("batch_size", "updates_per_call", "num_tasks", "action_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_config(self)
         if not (self.lr > 0 and np.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, got {self.lr}")
-        if self.batch_size < self.num_tasks:
-            raise ValueError(f"batch_size {self.batch_size} is smaller than the {self.num_tasks} tasks")
 
     def replace(self, **kw: Any) -> BCConfig:
         return dataclasses.replace(self, **kw)

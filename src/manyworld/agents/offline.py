@@ -115,6 +115,22 @@ class OfflineData:
         }
 
 
+def check_config(cfg: Any) -> None:
+    """The checks every offline config shares: a known dataset level, network widths, a batch
+    that holds every task."""
+    from manyworld.datasets.levels import LEVELS
+
+    if cfg.dataset_level not in LEVELS:
+        raise ValueError(f"dataset_level must be one of {sorted(LEVELS)}, got {cfg.dataset_level!r}")
+    if not cfg.hidden or min(cfg.hidden) < 1:
+        raise ValueError(f"hidden must be one or more positive widths, got {cfg.hidden}")
+    for name in ("batch_size", "updates_per_call", "num_tasks", "action_dim"):
+        if getattr(cfg, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(cfg, name)}")
+    if cfg.batch_size < cfg.num_tasks:
+        raise ValueError(f"batch_size {cfg.batch_size} is smaller than the {cfg.num_tasks} tasks")
+
+
 def check_same_data(recorded: list[str], data: OfflineData) -> None:
     """A resumed run must train on the bytes it started on (a recollected dataset differs)."""
     if list(recorded) != list(data.sha256):

@@ -29,9 +29,14 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from manyworld.agents.offline import DeterministicPolicy, OfflineTrainer, normalise, policy_of
+from manyworld.agents.offline import (
+    DeterministicPolicy,
+    OfflineTrainer,
+    check_config,
+    normalise,
+    policy_of,
+)
 from manyworld.agents.sac import MLP
-from manyworld.datasets.levels import LEVELS
 from manyworld.train.checkpoint import flatten, unflatten
 from manyworld.train.config import option as _f
 from manyworld.train.registry import AlgoSpec, register
@@ -67,13 +72,9 @@ class TD3BCConfig:
     action_dim: int = _f(4, "action size (Meta-World: 4)")
 
     def __post_init__(self) -> None:
-        if self.dataset_level not in LEVELS:
-            raise ValueError(f"dataset_level must be one of {sorted(LEVELS)}, got {self.dataset_level!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise ValueError(f"hidden must be one or more positive widths, got {self.hidden}")
-        for name in ("batch_size", "updates_per_call", "num_tasks", "action_dim", "policy_delay"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_config(self)
+        if self.policy_delay < 1:
+            raise ValueError(f"policy_delay must be >= 1, got {self.policy_delay}")
         for name in ("actor_lr", "critic_lr", "alpha", "reward_scale"):
             v = getattr(self, name)
             if not (v > 0 and np.isfinite(v)):
@@ -84,8 +85,6 @@ class TD3BCConfig:
             raise ValueError(f"tau must be in (0, 1], got {self.tau}")
         if self.policy_noise < 0 or self.noise_clip < 0:
             raise ValueError("policy_noise and noise_clip must be >= 0")
-        if self.batch_size < self.num_tasks:
-            raise ValueError(f"batch_size {self.batch_size} is smaller than the {self.num_tasks} tasks")
 
     def replace(self, **kw: Any) -> TD3BCConfig:
         return dataclasses.replace(self, **kw)

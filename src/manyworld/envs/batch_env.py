@@ -168,6 +168,8 @@ class BatchEnv:
         act = {self.model.actuator(i).name: i for i in range(self.model.nu)}
         self._finger_ctrl = np.array([act["finger_left"], act["finger_right"]])
         self._hand_ctrl = np.array([act["hand_x"], act["hand_y"], act["hand_z"]])
+        # the hand's slide joints measure from the scene's hand position: servo targets do too
+        self._hand_origin = np.asarray(scene_lib.HAND_START, float)
         lo, hi = self.task_cls.workspace
         self._ws_low, self._ws_high = np.array(lo, float), np.array(hi, float)
 
@@ -277,7 +279,7 @@ class BatchEnv:
         sim.qpos[np.ix_(ids, range(self._hand_qpos.start, self._hand_qpos.stop))] = (
             start - np.asarray(scene_lib.HAND_START))
         sim.mocap_pos[ids, self._hand_mocap] = start
-        sim.ctrl[np.ix_(ids, self._hand_ctrl)] = start - np.asarray(scene_lib.HAND_START)
+        sim.ctrl[np.ix_(ids, self._hand_ctrl)] = start - self._hand_origin
         sim.ctrl[np.ix_(ids, self._finger_ctrl)] = -1.0
         fields = self.task_cls.Params.split(self.params[ids])
         task.place(sim, ids, fields)
@@ -325,7 +327,7 @@ class BatchEnv:
         sim = self.sim
         target = sim.mocap_pos[:, self._hand_mocap] + scene_lib.ACTION_SCALE * a[:, :3]
         sim.mocap_pos[:, self._hand_mocap] = np.clip(target, self._ws_low, self._ws_high)
-        sim.ctrl[:, self._hand_ctrl] = sim.mocap_pos[:, self._hand_mocap] - np.asarray(scene_lib.HAND_START)
+        sim.ctrl[:, self._hand_ctrl] = sim.mocap_pos[:, self._hand_mocap] - self._hand_origin
         sim.ctrl[:, self._finger_ctrl] = a[:, 3:4]
         sim.step()
 
@@ -346,10 +348,7 @@ class BatchEnv:
             truncated = ((self.elapsed >= self.max_episode_steps) | unstable) & active
             terminated = ev.success & self.terminate_on_success & active
         self.needs_reset |= terminated | truncated
-        info = {"success": ev.success, **ev.info, "physics_warning": unstable,
-                "obs_clipped": self.obs_clipped.copy()}
-        info.update({f"reward_{k}": v for k, v in ev.terms.items()})
-        return obs, ev.reward, terminated, truncated, info
+        return obs, ev.reward, terminated, truncated, self._info(ev, unstable)
 
     def state_info(self) -> dict[str, np.ndarray]:
         """The step info's entries for the worlds' current state, e.g. right after a reset.
@@ -360,8 +359,10 @@ class BatchEnv:
         recorders that want one info layout per episode row (Minari's
         ``DataCollector``) get it from a reset too.
         """
-        ev = self.task.evaluate(self.sim, self.goal)
-        info = {"success": ev.success, **ev.info, "physics_warning": self.sim.unstable(),
+        return self._info(self.task.evaluate(self.sim, self.goal), self.sim.unstable())
+
+    def _info(self, ev: Any, unstable: np.ndarray) -> dict[str, np.ndarray]:
+        info = {"success": ev.success, **ev.info, "physics_warning": unstable,
                 "obs_clipped": self.obs_clipped.copy()}
         info.update({f"reward_{k}": v for k, v in ev.terms.items()})
         return info
