@@ -23,22 +23,7 @@ import numpy as np
 
 from manyworld.evaluation.results import write_json_atomic
 from manyworld.evaluation.stats import interval_estimate
-
-#: (algorithm, benchmark) -> (figure in %, source)
-PUBLISHED = {
-    ("mtppo", "MT10"): (30.5, "Meta-World paper v2 Table 1 (max over training, 10 seeds)"),
-    ("mttrpo", "MT10"): (31.3, "Meta-World paper v2 Table 1 (max over training, 10 seeds)"),
-    ("teppo", "MT10"): (20.9, "Meta-World paper v2 Table 1 (max over training, 10 seeds)"),
-    ("mtsac", "MT10"): (68.3, "Meta-World paper v2 Table 1 (max over training, 10 seeds)"),
-    ("mtppo", "MT50"): (35.4, "Meta-World paper v2 Table 1 (max over training, 10 seeds)"),
-    # meta-test success (held-out tasks); ML1 appears in the paper only as curves
-    ("rl2", "ML10"): (35.8, "Meta-World paper v2 Table 1, meta-test (max over training, 10 seeds)"),
-    ("maml", "ML10"): (31.6, "Meta-World paper v2 Table 1, meta-test (max over training, 10 seeds)"),
-    ("pearl", "ML10"): (13.0, "Meta-World paper v2 Table 1, meta-test (max over training, 10 seeds)"),
-    ("rl2", "ML45"): (33.3, "Meta-World paper v2 Table 1, meta-test (max over training, 10 seeds)"),
-    ("maml", "ML45"): (39.9, "Meta-World paper v2 Table 1, meta-test (max over training, 10 seeds)"),
-    ("pearl", "ML45"): (22.0, "Meta-World paper v2 Table 1, meta-test (max over training, 10 seeds)"),
-}
+from manyworld.report.published import PUBLISHED
 
 
 def read_run(run_dir: Path, threshold: float = 0.9) -> dict:

@@ -142,18 +142,27 @@ def measure_task(task: str, worlds: tuple[int, ...] = (1, 10, 50), steps: int = 
     return TaskSpeed(task, single, batch, ceiling, reset_ms)
 
 
-def machine() -> dict[str, str]:
-    """What the figures were measured on."""
-    cpu = platform.processor() or ""
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` where readable, else what ``platform`` says)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
+    return platform.processor() or ""
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    return {"cpu": cpu_model(), "cores": str(os.cpu_count()), "python": platform.python_version(),
             "mujoco": mujoco.__version__, "numpy": np.__version__}
+
+
+def hardware() -> dict[str, str | int | None]:
+    """The machine a training run ran on, as its ``config.json`` records it (``"machine"``)."""
+    return {"machine": platform.machine(), "cpu": cpu_model(), "cpu_count": os.cpu_count(),
+            "platform": platform.platform()}
 
 
 def metaworld_speed(python: str, steps: int = 500, repeats: int = 3) -> dict:

@@ -459,11 +459,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-plots", action="store_true", help="summaries only (no matplotlib needed)")
     s.set_defaults(func=cmd_curves)
 
+    s = sub.add_parser("report", help="one results page (HTML, Markdown, JSON, figures) of runs, "
+                       "sweeps and CW result files")
+    s.add_argument("inputs", nargs="+", metavar="RUN_OR_SWEEP_DIR",
+                   help="run directories, folders holding them (a sweep directory) or CW result files")
+    s.add_argument("--out", required=True, help="output folder (replaced whole: new, empty or a "
+                   "previous report's): index.html, report.md, report.json and the figures")
+    s.add_argument("--title", help="the page's title (default: the benchmarks reported)")
+    s.add_argument("--no-video", action="store_true", help="no GIF of the best policy")
+    s.set_defaults(func=cmd_report)
+
     # parsed by manyworld.train.cli (its flags come from the config dataclasses; needs [learn])
     s = sub.add_parser("dataset", add_help=False,
                        help="offline datasets in Minari's format: collect, list, show "
                             "(`manyworld dataset --help`)")
     s.set_defaults(func=cmd_dataset)
+    s = sub.add_parser("sweep", add_help=False,
+                       help="many training runs from one spec, on Ray; `sweep status DIR` "
+                            "(`manyworld sweep --help`)")
+    s.set_defaults(func=cmd_sweep)
     s = sub.add_parser("train", add_help=False,
                        help="train sac / mtsac / mtmhsac (see `manyworld train --help`)")
     s.add_argument("train_args", nargs=argparse.REMAINDER)
@@ -495,6 +509,23 @@ def cmd_curves(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    """A results page of training runs, sweeps and CW result files (``manyworld.report.page``)."""
+    from manyworld.report.page import build_report
+
+    report = build_report(args.inputs, args.out, title=args.title, video=not args.no_video)
+    for s in report["sets"]:
+        for g in s["groups"]:
+            iqm = g["iqm"]
+            print(f"{g['benchmark']:24s} {g['name']:28s} seeds {g['n_seeds']}  final success IQM "
+                  f"{iqm['point']:.3f} [{iqm['low']:.3f}, {iqm['high']:.3f}]")
+    if report["kept_apart"]:
+        print(f"{len(report['kept_apart'])} set(s) kept apart (different protocols or benchmark "
+              "identities); see the page")
+    print(f"wrote {Path(report['out']) / 'index.html'}")
+    return 0
+
+
 def cmd_train(args) -> int:
     """Delegate to ``manyworld.train.cli`` (imports JAX only when training)."""
     try:
@@ -511,6 +542,13 @@ def cmd_dataset(args) -> int:
     return dataset_main(list(args.dataset_args), prog="manyworld dataset")
 
 
+def cmd_sweep(args) -> int:
+    """Delegate to ``manyworld.sweep.cli`` (imports Ray only to run a sweep)."""
+    from manyworld.sweep.cli import main as sweep_main
+
+    return sweep_main(list(args.sweep_args))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``manyworld`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -518,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(func=cmd_train, train_args=argv[1:])
     elif argv[:1] == ["dataset"]:  # its own parser, with subcommands
         args = argparse.Namespace(func=cmd_dataset, dataset_args=argv[1:])
+    elif argv[:1] == ["sweep"]:  # its own parser: `sweep SPEC` and `sweep status DIR`
+        args = argparse.Namespace(func=cmd_sweep, sweep_args=argv[1:])
     else:
         args = build_parser().parse_args(argv)
     try:

@@ -176,7 +176,7 @@ def evaluate_metalearning(
             ]
             steps += sum(e.world_steps for e in episodes)
             adapt_success += [e.success for e in episodes]
-            agent.adapt(_rollouts(episodes, tuple(p.task for p in batch)))
+            agent.adapt(stack_rollouts(episodes, tuple(p.task for p in batch)))
         scored = [
             run_episodes(env, agent, progress=bar) for _ in range(protocol.evaluation_episodes)
         ]
@@ -213,7 +213,7 @@ def evaluate_metalearning(
     )
 
 
-def _rollouts(episodes: list, tasks: tuple[str, ...]) -> Rollouts:
+def stack_rollouts(episodes: list, tasks: tuple[str, ...]) -> Rollouts:
     """Stack E recorded episodes (W, T_e, ...) into (W, E, T, ...) arrays, T the longest."""
     t = max(e.trajectory["rewards"].shape[1] for e in episodes)
 

@@ -14,11 +14,24 @@ import numpy as np
 
 
 class WorldRenderer:
-    """Renders one world of a :class:`~manyworld.sim.world.BatchSim` from a named camera."""
+    """Renders one world of a :class:`~manyworld.sim.world.BatchSim` from a named camera.
 
-    def __init__(self, model: mujoco.MjModel, height: int = 480, width: int = 480):
+    ``thumbnail=True`` is for small images (a report's GIF): a 512-texel shadow map and
+    no multisampling, about 4x faster under software GL (OSMesa) and alike at 96 pixels.
+    """
+
+    def __init__(self, model: mujoco.MjModel, height: int = 480, width: int = 480, *,
+                 thumbnail: bool = False):  # fmt: skip
         self.model = model
-        self._renderer = mujoco.Renderer(model, height=height, width=width)
+        quality = model.vis.quality
+        saved = (quality.shadowsize, quality.offsamples)
+        if thumbnail:
+            # the GL context reads these once, when it is made; the model is left as it was
+            quality.shadowsize, quality.offsamples = min(saved[0], 512), 0
+        try:
+            self._renderer = mujoco.Renderer(model, height=height, width=width)
+        finally:
+            quality.shadowsize, quality.offsamples = saved
         self._data = mujoco.MjData(model)
 
     def render(self, sim, world: int, camera: str = "corner", depth: bool = False) -> np.ndarray:

@@ -412,6 +412,8 @@ def _train(
     counters = {"env_steps": 0, "updates": 0, "episodes": 0, "wall_s": 0.0, "eval_wall_s": 0.0}
     # the budget (--steps) counts env steps, or gradient updates for an offline algorithm
     budget = "updates" if spec.offline else "env_steps"
+    from manyworld.bench import hardware
+
     config_json = {
         "algo": algo,
         "benchmark": bench.name,
@@ -419,6 +421,9 @@ def _train(
         "run": config_dict(run),
         "budget": budget,  # what --steps, the intervals and evals/step_<N> count
         "versions": _versions(),
+        # where the wall-clock figures were measured (reports print it); a resume rewrites it,
+        # and _check_same_run never compares it: a run may finish on another machine
+        "machine": hardware(),
     }
     keys = list(HARNESS_KEYS) + list(spec.metric_keys)
     keys += [f"success/{t}" for t in tasks] if len(tasks) > 1 else []
