@@ -208,7 +208,9 @@ def test_a_sweep_spreads_over_a_two_node_ray_cluster_on_loopback(tmp_path):
     port = _free_port()
     address = f"127.0.0.1:{port}"
     common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # token authentication on every node and the driver (the token file in ~/.ray is shared on
+    # one machine; on a real cluster it is copied to each node)
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token"}
     start = [ray_bin, "start", "--head", "--port", str(port), "--include-dashboard", "false",
              "--temp-dir", temp_dir, *common]  # fmt: skip
     try:
