@@ -17,7 +17,7 @@ mkdir -p "$HAND" "$OUT"
 
 # the sweep's own `manyworld train` commands, pointed at $HAND
 mapfile -t cmds < <(manyworld sweep "$SPEC" --dry-run --out "$HAND" | tail -n +2 | sed 's/^[^:]*: //')
-t0=$(date +%s.%N)
+t0=$(date +%s)
 core=0
 for cmd in "${cmds[@]}"; do
   taskset -c $core bash -c "$cmd --quiet" > /dev/null &
@@ -25,8 +25,8 @@ for cmd in "${cmds[@]}"; do
   if [ $core = 0 ]; then wait; fi
 done
 wait
-t1=$(date +%s.%N)
+t1=$(date +%s)
 manyworld sweep "$SPEC" --out "$SWEEP" --quiet
-t2=$(date +%s.%N)
+t2=$(date +%s)
 python benchmarks/sweep_compare.py --hand "$HAND/runs" --sweep "$SWEEP" \
-  --hand-wall "$(echo "$t1 - $t0" | bc)" --sweep-wall "$(echo "$t2 - $t1" | bc)" --out "$OUT"
+  --hand-wall $((t1 - t0)) --sweep-wall $((t2 - t1)) --out "$OUT"
