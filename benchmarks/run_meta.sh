@@ -1,53 +1,47 @@
 #!/usr/bin/env bash
 # Reproduces the meta-learning runs behind docs/meta-learning.md and BENCHMARKS.md section 8:
-# one run per core (taskset), scored by the ML protocol (10 adaptation episodes, then 3 scored
-# ones, per held-out (task, variation) pair), then tables and curves.
+# each training case is a sweep spec that `manyworld sweep` runs on a local Ray instance, one
+# core per run and as many runs at once as the machine has cores, scored by the ML protocol (10
+# adaptation episodes, then 3 scored ones, per held-out (task, variation) pair); then tables and
+# curves. The specs train exactly the runs of the taskset commands this script had before them,
+# with the arguments the tables used (benchmarks/sweep_equivalence.py checks it).
 #
-#   bash benchmarks/run_meta.sh rl2-ml1 TASK SEED [STEPS]   # RL² preset on ML1(TASK) (default 4M)
-#   bash benchmarks/run_meta.sh rl2-ml10 SEED [STEPS]       # RL² preset on ML10 (default 10M)
-#   bash benchmarks/run_meta.sh ml1 ALGO TASK SEED STEPS    # maml|pearl|reptile preset on ML1(TASK)
+#   bash benchmarks/run_meta.sh rl2-ml1   # RL² preset on ML1(reach), seeds 0-2, 4M (~1-1.5 h)
+#   bash benchmarks/run_meta.sh ml1       # MAML (seed 0 6M, seeds 1-2 5M), Reptile (4M) and
+#                                         # PEARL (1M) presets on ML1(reach) (~1.5 h)
+#   bash benchmarks/run_meta.sh rl2-ml10  # RL² preset on ML10, seeds 0-2, 10M (not measured yet)
 #   bash benchmarks/run_meta.sh probes    # the RL² update settings the preset was chosen over
 #   bash benchmarks/run_meta.sh modes     # meta-test with the policy mean vs sampled actions
 #   bash benchmarks/run_meta.sh keep      # copy configs, metrics and evaluations (no
 #                                         # checkpoints) to $KEPT, where report reads them
 #   bash benchmarks/run_meta.sh report    # IQM tables, meta-train vs meta-test gap, curves
 #
-# Every run is resumable: `manyworld train --resume RUN_DIR [--steps N]`. Run directories go
-# to $RUNS (default runs/meta). Needs `pip install -e '.[learn,plot]'`.
+# Training case CASE runs `manyworld sweep benchmarks/sweeps/meta-CASE.toml --out
+# $RUNS/meta-CASE`; arguments after CASE go to it: `--dry-run` prints each run and the
+# `manyworld train` command that trains it by hand (another task, seed or budget: edit a copy
+# of the spec, or run such a command), `--num-cpus N` uses N cores. Rerun, a sweep skips
+# finished runs and resumes interrupted ones (a spec's steps may grow between runs); `manyworld
+# sweep status DIR` says where one stands. Sweeps go to $RUNS (default runs/meta); modes runs
+# on core $CORE. Needs `pip install -e '.[learn,plot,sweep]'`.
 set -euo pipefail
 RUNS=${RUNS:-runs/meta}
 OUT=benchmarks/results/learning/meta
 KEPT=${KEPT:-$OUT/runs}
 CORE=${CORE:-0}
 mkdir -p "$RUNS" "$OUT"
-TRAIN="manyworld train --num-threads 1"
 
 case "${1:-}" in
-  rl2-ml1)
-    task=$2; seed=$3; steps=${4:-4000000}
-    taskset -c "$CORE" $TRAIN --algo rl2 --task "$task" --steps "$steps" --seed "$seed" \
-      --eval-variations 20 --run-dir "$RUNS/rl2-ML1-$task-s$seed" ;;
-  ml1)
-    algo=$2; task=$3; seed=$4; steps=$5
-    taskset -c "$CORE" $TRAIN --algo "$algo" --task "$task" --steps "$steps" --seed "$seed" \
-      --eval-variations 20 --run-dir "$RUNS/$algo-ML1-$task-s$seed" ;;
-  rl2-ml10)
-    seed=$2; steps=${3:-10000000}
-    taskset -c "$CORE" $TRAIN --algo rl2 --benchmark ML10 --steps "$steps" --seed "$seed" \
-      --eval-variations 10 --eval-interval 2000000 --run-dir "$RUNS/rl2-ML10-s$seed" ;;
-  probes)
-    # 20 Adam steps per 100k-transition iteration (chunks of 250, 4 minibatches x 5 epochs)
-    taskset -c "$CORE" $TRAIN --algo rl2 --task reach --steps 1500000 --chunk-length 250 \
-      --minibatches 4 --epochs 5 --no-eval-sample --eval-interval 1000000 --eval-variations 20 \
-      --run-dir "$RUNS/rl2-reach-probe-s0"
-    # 100 Adam steps per iteration (the preset's update), meta-tested with the policy mean
-    taskset -c "$CORE" $TRAIN --algo rl2 --task reach --steps 2000000 --no-eval-sample \
-      --eval-interval 1000000 --eval-variations 20 --run-dir "$RUNS/rl2-reach-probe2-s0" ;;
+  rl2-ml1|ml1|rl2-ml10|probes)
+    manyworld sweep "benchmarks/sweeps/meta-$1.toml" --out "$RUNS/meta-$1" "${@:2}" ;;
   modes)
-    taskset -c "$CORE" python benchmarks/meta_eval_modes.py "$RUNS/rl2-reach-probe2-s0" \
-      --variations 20 --out "$OUT/rl2_eval_modes.json" ;;
+    # the second probe: the sweep's, else one started by hand under its earlier name
+    probe="$RUNS/meta-probes/runs/rl2-probe2-reach-s0"
+    if [ ! -d "$probe" ] && [ -d "$RUNS/rl2-reach-probe2-s0" ]; then probe="$RUNS/rl2-reach-probe2-s0"; fi
+    taskset -c "$CORE" python benchmarks/meta_eval_modes.py "$probe" --variations 20 \
+      --out "$OUT/rl2_eval_modes.json" ;;
   keep)
-    for run in "$RUNS"/*/; do
+    # the sweeps' runs ($RUNS/<sweep>/runs/<run>) and any started by hand ($RUNS/<run>), flat
+    for run in "$RUNS"/*/ "$RUNS"/*/runs/*/; do
       [ -f "$run/config.json" ] || continue
       dest="$KEPT/$(basename "$run")"
       mkdir -p "$dest"
@@ -58,16 +52,21 @@ case "${1:-}" in
       done
     done ;;
   report)
+    # run directories: the sweeps' ($RUNS/<sweep>/runs/<run>), or, where $RUNS holds no sweep,
+    # kept ones and runs started by hand ($RUNS/<run>); the names are the same
+    R=$RUNS
+    if compgen -G "$RUNS/*/runs/*/config.json" > /dev/null; then R="$RUNS/*/runs"; fi
     args=()
     for g in "RL², ML1(reach)=rl2-ML1-reach-s?" "RL², ML1(push)=rl2-ML1-push-s?" \
              "RL², ML10=rl2-ML10-s?" "MAML, ML1(reach)=maml-ML1-reach-s?" \
              "PEARL, ML1(reach)=pearl-ML1-reach-s?" "Reptile, ML1(reach)=reptile-ML1-reach-s?"; do
       label=${g%%=*}; pattern=${g#*=}
-      if compgen -G "$RUNS/$pattern" > /dev/null; then args+=("$label=$RUNS/$pattern"); fi
+      if compgen -G "$R/$pattern" > /dev/null; then args+=("$label=$R/$pattern"); fi
     done
     python benchmarks/onpolicy_tables.py "${args[@]}" --out "$OUT/results.json" > "$OUT/results.md"
-    python benchmarks/meta_gap.py "$RUNS"/*-ML*-s? --out "$OUT/gap.json" > "$OUT/gap.md"
-    manyworld curves "$RUNS"/*-ML*-s? --out "$OUT/curves" ;;
+    # every ML run (the probes train on `task`, so their names hold no ML and stay out)
+    python benchmarks/meta_gap.py $R/*-ML*-s? --out "$OUT/gap.json" > "$OUT/gap.md"
+    manyworld curves $R/*-ML*-s? --out "$OUT/curves" ;;
   *)
-    sed -n 2,15p "$0"; exit 2 ;;
+    sed -n 2,25p "$0"; exit 2 ;;
 esac

@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
 # Reproduces the on-policy learning runs behind BENCHMARKS.md section 7 and docs/learning.md
-# section 5: one run per core (taskset), then `manyworld curves` and `manyworld compare`.
-# A run's metrics depend only on its config and seed; its wall-clock on sharing the machine.
+# sections 5-7: each training case is a sweep spec that `manyworld sweep` runs on a local Ray
+# instance, one core per run and as many runs at once as the machine has cores; then
+# `manyworld curves` and the IQM tables. A run's metrics depend only on its config and seed;
+# its wall-clock on sharing the machine. The specs train exactly the runs of the taskset
+# commands this script had before them, with the arguments the tables used
+# (benchmarks/sweep_equivalence.py checks it, run for run and field for field).
 #
-#   bash benchmarks/run_onpolicy.sh single   # PPO preset: reach, drawer-close, window-open,
-#                                            # button-press-topdown, push x 3 seeds
-#   bash benchmarks/run_onpolicy.sh mt10 SEED      # MT-PPO on MT10, the 2-hour budget (44M steps)
-#   bash benchmarks/run_onpolicy.sh mt10-others SEED BUDGET  # MT-TRPO and TE-PPO on MT10 for
-#                                            # BUDGET env steps each (one after the other)
-#   bash benchmarks/run_onpolicy.sh probes   # lower exploration noise (entropy 1e-3, initial
-#                                            # std 0.6): push 3M and MT-PPO on MT10 10M, seed 0
-#   bash benchmarks/run_onpolicy.sh sac      # the sac preset on the four easy tasks, seed 0
-#   bash benchmarks/run_onpolicy.sh speed    # where an MT-PPO iteration's time goes
-#   bash benchmarks/run_onpolicy.sh keep     # copy every run's config, metrics and evaluations
-#                                            # (no checkpoints) to $KEPT, where report can read them
-#   bash benchmarks/run_onpolicy.sh report   # summaries, plots and IQM tables
+#   bash benchmarks/run_onpolicy.sh single       # PPO preset: reach, drawer-close, window-open,
+#                                                # button-press-topdown, push x 3 seeds (~25 min)
+#   bash benchmarks/run_onpolicy.sh mt10         # MT-PPO on MT10, the 2-hour budget (44M steps),
+#                                                # seeds 1 and 2 (~2.3 h on 2 cores)
+#   bash benchmarks/run_onpolicy.sh mt10-others  # MT-TRPO and TE-PPO on MT10, 23M env steps,
+#                                                # seed 0 (~2 h)
+#   bash benchmarks/run_onpolicy.sh probes       # lower exploration noise (entropy 1e-3, initial
+#                                                # std 0.6): push 3M and MT-PPO on MT10 10M, seed 0
+#   bash benchmarks/run_onpolicy.sh sac          # the sac preset on the four easy tasks, seed 0
+#   bash benchmarks/run_onpolicy.sh speed        # where an MT-PPO iteration's time goes
+#   bash benchmarks/run_onpolicy.sh keep         # copy every run's config, metrics and evaluations
+#                                                # (no checkpoints) to $KEPT, where report can read them
+#   bash benchmarks/run_onpolicy.sh report       # summaries, plots and IQM tables
 #
-# Every run is resumable: `manyworld train --resume RUN_DIR [--steps N]`. Run directories go
-# to $RUNS (default runs/onpolicy). Needs `pip install -e '.[learn,plot]'`.
+# Training case CASE runs `manyworld sweep benchmarks/sweeps/onpolicy-CASE.toml --out
+# $RUNS/onpolicy-CASE`; arguments after CASE go to it: `--dry-run` prints each run and the
+# `manyworld train` command that trains it by hand, `--num-cpus N` uses N cores. Rerun, a sweep
+# skips finished runs and resumes interrupted ones (a spec's steps may grow between runs);
+# `manyworld sweep status DIR` says where one stands. Sweeps go to $RUNS (default
+# runs/onpolicy); speed runs on core $CORE. Needs `pip install -e '.[learn,plot,sweep]'`.
 set -euo pipefail
 RUNS=${RUNS:-runs/onpolicy}
 mkdir -p benchmarks/results/learning/onpolicy
@@ -26,58 +35,15 @@ CORE=${CORE:-0}
 KEPT=${KEPT:-benchmarks/results/learning/onpolicy/runs}
 mkdir -p "$RUNS"
 
-# the ppo preset, evaluated on the 50 held-out (test) variations of the task
-PPO="manyworld train --algo ppo --eval-split test --num-threads 1 --quiet"
-declare -A STEPS=([reach]=400000 [drawer-close]=400000 [window-open]=800000
-                  [button-press-topdown]=1000000 [push]=3000000)
-declare -A EVAL=([reach]=80000 [drawer-close]=80000 [window-open]=80000
-                 [button-press-topdown]=80000 [push]=200000)
-# MT-PPO on MT10: 20 worlds per task x 500 steps = 100k transitions per iteration (the
-# paper's MT10 batch), (256, 256) tanh networks, 8 epochs x 32 minibatches, rewards x 0.1
-MT10="--benchmark MT10 --worlds-per-task 20 --rollout-steps 500 --hidden 256 256"
-MT10+=" --value-hidden 256 256 --log-interval 500000 --eval-interval 5000000 --eval-variations 50"
-MT10+=" --checkpoint-interval 1000000 --num-threads 1"
-
 case "${1:-}" in
-  single)
-    for seed in 0 1 2; do
-      for task in reach drawer-close window-open button-press-topdown push; do
-        taskset -c "$CORE" $PPO --task $task --steps ${STEPS[$task]} \
-          --log-interval ${EVAL[$task]} --eval-interval ${EVAL[$task]} --seed $seed \
-          --run-dir "$RUNS/ppo-$task-s$seed"
-      done
-    done ;;
-  mt10)
-    seed=${2:-0}
-    taskset -c "$CORE" manyworld train --algo mtppo $MT10 --epochs 8 --minibatches 32 \
-      --reward-scale 0.1 --steps 44000000 --seed "$seed" --run-dir "$RUNS/mtppo-mt10-s$seed" ;;
-  probes)
-    taskset -c "$CORE" $PPO --task push --steps 3000000 --log-interval 200000 --eval-interval 200000 \
-      --seed 0 --entropy-coef 0.001 --init-log-std -0.5 --run-dir "$RUNS/ppo-push-ent1e-3-std06-s0"
-    taskset -c "$CORE" manyworld train --algo mtppo $MT10 --eval-interval 2500000 \
-      --entropy-coef 0.001 --init-log-std -0.5 --steps 10000000 --seed 0 \
-      --run-dir "$RUNS/mtppo-mt10-ent1e-3-std06-s0" ;;
-  sac)
-    declare -A SAC_STEPS=([reach]=100000 [drawer-close]=100000 [window-open]=120000
-                          [button-press-topdown]=120000)
-    for task in reach drawer-close window-open button-press-topdown; do
-      taskset -c "$CORE" manyworld train --algo sac --log-interval 10000 --eval-split test \
-        --num-threads 1 --quiet --task $task --steps ${SAC_STEPS[$task]} --eval-interval 10000 \
-        --seed 0 --run-dir "$RUNS/sac-$task-s0"
-    done ;;
-  mt10-others)
-    seed=${2:-0}; budget=${3:-15000000}
-    taskset -c "$CORE" manyworld train --algo mttrpo $MT10 --reward-scale 0.1 --value-minibatches 32 \
-      --steps "$budget" --seed "$seed" --run-dir "$RUNS/mttrpo-mt10-s$seed"
-    taskset -c "$CORE" manyworld train --algo teppo --benchmark MT10 --worlds-per-task 20 \
-      --log-interval 500000 --eval-interval 5000000 --eval-variations 50 \
-      --checkpoint-interval 1000000 --num-threads 1 --reward-scale 0.1 \
-      --steps "$budget" --seed "$seed" --run-dir "$RUNS/teppo-mt10-s$seed" ;;
+  single|mt10|mt10-others|probes|sac)
+    manyworld sweep "benchmarks/sweeps/onpolicy-$1.toml" --out "$RUNS/onpolicy-$1" "${@:2}" ;;
   speed)
     taskset -c "$CORE" python benchmarks/onpolicy_speed.py --algo mtppo --benchmark MT10 \
       --worlds-per-task 20 --hidden 256 256 --epochs 8 --out "$OUT/onpolicy/onpolicy_speed.json" ;;
   keep)
-    for run in "$RUNS"/*/; do
+    # the sweeps' runs ($RUNS/<sweep>/runs/<run>) and any started by hand ($RUNS/<run>), flat
+    for run in "$RUNS"/*/ "$RUNS"/*/runs/*/; do
       [ -f "$run/config.json" ] || continue
       dest="$KEPT/$(basename "$run")"
       mkdir -p "$dest"
@@ -85,23 +51,32 @@ case "${1:-}" in
       rm -rf "$dest/evals" && cp -r "$run/evals" "$dest/evals"
     done ;;
   report)
-    # groups whose runs exist under $RUNS (LABEL=GLOB, one run directory per seed)
-    present() { for g in "$@"; do compgen -G "$RUNS/${g#*=}" > /dev/null && echo "${g%%=*}=$RUNS/${g#*=}"; done; true; }
+    # run directories: the sweeps' ($RUNS/<sweep>/runs/<run>), or, where $RUNS holds no sweep,
+    # kept ones and runs started by hand ($RUNS/<run>). The globs take both names where they
+    # differ: *-mt10-* by hand, *-MT10-* in a sweep; the probes' setting after the task by hand.
+    R=$RUNS
+    if compgen -G "$RUNS/*/runs/*/config.json" > /dev/null; then R="$RUNS/*/runs"; fi
+    # groups whose runs exist, as LABEL=GLOB (one run directory per seed)
+    present() { for g in "$@"; do compgen -G "$R/${g#*=}" > /dev/null && echo "${g%%=*}=$R/${g#*=}"; done; true; }
     mapfile -t single < <(present "PPO, reach=ppo-reach-s?" "PPO, drawer-close=ppo-drawer-close-s?" \
       "PPO, window-open=ppo-window-open-s?" "PPO, button-press-topdown=ppo-button-press-topdown-s?" \
-      "PPO, push=ppo-push-s?" "PPO, push, entropy 1e-3 + std 0.6=ppo-push-ent1e-3-std06-s?" \
+      "PPO, push=ppo-push-s?" "PPO, push, entropy 1e-3 + std 0.6=ppo-*ent1e-3-std06*-s?" \
       "SAC preset, reach=sac-reach-s?" "SAC preset, drawer-close=sac-drawer-close-s?" \
       "SAC preset, window-open=sac-window-open-s?" \
       "SAC preset, button-press-topdown=sac-button-press-topdown-s?")
-    mapfile -t mt10 < <(present "MT-PPO, MT10 (44M steps)=mtppo-mt10-s?" \
-      "MT-PPO, MT10, entropy 1e-3 + std 0.6=mtppo-mt10-ent1e-3-std06-s?" \
-      "MT-TRPO, MT10=mttrpo-mt10-s?" "TE-PPO, MT10=teppo-mt10-s?")
+    mapfile -t mt10 < <(present "MT-PPO, MT10 (44M steps)=mtppo-[Mm][Tt]10-s?" \
+      "MT-PPO, MT10, entropy 1e-3 + std 0.6=mtppo-*ent1e-3-std06*-s?" \
+      "MT-TRPO, MT10=mttrpo-[Mm][Tt]10-s?" "TE-PPO, MT10=teppo-[Mm][Tt]10-s?")
     python benchmarks/onpolicy_tables.py "${single[@]}" --out "$OUT/onpolicy/single_task.json" \
       > "$OUT/onpolicy/single_task.md"
     python benchmarks/onpolicy_tables.py "${mt10[@]}" --per-task \
       --out "$OUT/onpolicy/mt10.json" > "$OUT/onpolicy/mt10.md"
-    manyworld curves "$RUNS"/ppo-*-s? "$RUNS"/sac-*-s? --out "$OUT/onpolicy/single_task_curves"
-    manyworld curves "$RUNS"/mt*-mt10*-s? --out "$OUT/onpolicy/mt10_curves" ;;
+    # the curves of the tables' runs
+    dirs() { for g in "$@"; do compgen -G "${g#*=}"; done; }
+    mapfile -t single_dirs < <(dirs "${single[@]}")
+    mapfile -t mt10_dirs < <(dirs "${mt10[@]}")
+    manyworld curves "${single_dirs[@]}" --out "$OUT/onpolicy/single_task_curves"
+    manyworld curves "${mt10_dirs[@]}" --out "$OUT/onpolicy/mt10_curves" ;;
   *)
-    sed -n 2,16p "$0"; exit 2 ;;
+    sed -n 2,29p "$0"; exit 2 ;;
 esac

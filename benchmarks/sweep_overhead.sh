@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ray's overhead on this machine: the same runs started by hand (two at a time, each pinned to
-# one core with taskset, as benchmarks/run_learning.sh does) and as a sweep (`manyworld sweep`
-# on a local Ray instance), one after the other; then per-run metrics compared (bit-identical
+# one core with taskset, as benchmarks/run_learning.sh did before its cases became sweeps)
+# and as a sweep (`manyworld sweep` on a local Ray instance), one after the other; then per-run metrics compared (bit-identical
 # apart from wall-clock columns?) and wall-clock side by side.
 #
 #   bash benchmarks/sweep_overhead.sh            # ~30 min on 2 cores
