@@ -83,6 +83,19 @@ def test_td3bc_checkpoints_resumes_exactly_and_evaluates_from_the_cli(root, tmp_
     assert json.loads((tmp_path / "res.json").read_text())["aggregate"]["episodes"] == 2
 
 
+def test_per_task_lambda_normalises_each_task_by_its_own_q():
+    import numpy as np
+
+    from manyworld.agents.td3bc import per_task_lambda
+
+    cfg = TD3BCConfig(num_tasks=2, obs_dim=5, alpha=2.0)
+    obs = np.zeros((4, 5), np.float32)
+    obs[:2, 3] = 1.0  # rows 0-1: task 0, rows 2-3: task 1 (the one-hot is the last 2 columns)
+    obs[2:, 4] = 1.0
+    q = np.array([1.0, -3.0, 10.0, 30.0], np.float32)  # mean |Q|: task 0 2, task 1 20
+    np.testing.assert_allclose(per_task_lambda(cfg, q, obs), [1.0, 1.0, 0.1, 0.1], rtol=1e-6)
+
+
 def test_resume_on_recollected_data_is_refused(root, tmp_path):
     cfg = BCConfig(dataset_level="medium", dataset_root=str(root), hidden=(16,), updates_per_call=100)
     train("bc", "MT1(reach)", cfg, QUICK.replace(steps=200), tmp_path / "r", progress=None)

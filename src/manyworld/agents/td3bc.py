@@ -60,6 +60,11 @@ class TD3BCConfig:
     noise_clip: float = _f(0.5, "clip of the smoothing noise [paper]")
     policy_delay: int = _f(2, "critic updates per actor and target update [paper]")
     alpha: float = _f(2.5, "weight of Q against the BC term, normalised by mean |Q| [paper]")
+    lambda_per_task: bool = _f(
+        False,
+        "normalise lambda by each task's own mean |Q| instead of the whole batch's, so a task "
+        "whose returns are larger does not get a weaker BC term [ours; paper: one task]",
+    )
     reward_scale: float = _f(
         1.0, "rewards are multiplied by this in the TD target [paper: 1; ours are in 0-10]"
     )
@@ -144,6 +149,17 @@ def init_state(cfg: TD3BCConfig, key: jax.Array, obs_mean: np.ndarray | None = N
 
 
 # ------------------------------------------------------------------ UPDATE
+def per_task_lambda(cfg: TD3BCConfig, q_pi: jax.Array, obs: jax.Array) -> jax.Array:
+    """Each row's lambda, ``alpha`` over the mean |Q| of the rows of its own task.
+
+    The task of a row is the one-hot the benchmark appends to the (raw) observation.
+    """
+    one_hot = obs[:, -cfg.num_tasks :]
+    magnitude = jax.lax.stop_gradient(jnp.abs(q_pi))
+    mean_per_task = (one_hot.T @ magnitude) / jnp.maximum(one_hot.sum(axis=0), 1.0)
+    return cfg.alpha / (one_hot @ mean_per_task)
+
+
 def _one_update(cfg: TD3BCConfig, s: TD3BCState, b: dict, key: jax.Array):
     x = normalise(b["obs"], s.obs_mean, s.obs_std)
     x_next = normalise(b["next_obs"], s.obs_mean, s.obs_std)
@@ -169,8 +185,10 @@ def _one_update(cfg: TD3BCConfig, s: TD3BCState, b: dict, key: jax.Array):
     def actor_loss(actor):
         pi = act(cfg, actor, x)
         q_pi = q_values(cfg, critics, x, pi)[0]
-        lam = cfg.alpha / jax.lax.stop_gradient(jnp.mean(jnp.abs(q_pi)))
         bc = jnp.mean(jnp.sum((pi - b["action"]) ** 2, axis=-1))
+        if cfg.lambda_per_task and cfg.num_tasks > 1:
+            return -jnp.mean(per_task_lambda(cfg, q_pi, b["obs"]) * q_pi) + bc, bc
+        lam = cfg.alpha / jax.lax.stop_gradient(jnp.mean(jnp.abs(q_pi)))
         return -lam * jnp.mean(q_pi) + bc, bc
 
     def improve(args):
