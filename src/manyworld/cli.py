@@ -471,8 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # parsed by manyworld.train.cli (its flags come from the config dataclasses; needs [learn])
     s = sub.add_parser("dataset", add_help=False,
-                       help="offline datasets in Minari's format: collect, list, show "
-                            "(`manyworld dataset --help`)")
+                       help="offline datasets in Minari's format: collect, from-run (a run's "
+                            "replay), list, show (`manyworld dataset --help`)")
     s.set_defaults(func=cmd_dataset)
     s = sub.add_parser("sweep", add_help=False,
                        help="many training runs from one spec, on Ray; `sweep status DIR` "

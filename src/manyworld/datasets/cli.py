@@ -1,4 +1,4 @@
-"""``manyworld dataset``: collect, list and show offline datasets.
+"""``manyworld dataset``: collect, export, list and show offline datasets.
 
 ::
 
@@ -6,6 +6,7 @@
     manyworld dataset collect all --level random --episodes 100
     manyworld dataset list [--out DIR]
     manyworld dataset show manyworld/push/expert-v2 [--out DIR]
+    manyworld dataset from-run runs/sac-reach-s0 [--out DIR] [--overwrite]   # the replay level
 
 :func:`main` takes the arguments after ``dataset``; a user mistake is answered
 with one ``error: ...`` line on stderr and exit status 2.
@@ -37,7 +38,8 @@ def build_parser(prog: str = "manyworld dataset") -> argparse.ArgumentParser:
     s.add_argument("task", help="task name, or 'all' for every task")
     s.add_argument("--level", required=True, choices=list(LEVELS),
                    help="expert: scripted expert + N(0, 0.1) noise; medium: per episode the "
-                        "expert (+ N(0, 0.3)) or random actions, 1/2 each; random: uniform actions")
+                        "expert (+ N(0, 0.3)) or random actions, 1/2 each; random: uniform "
+                        "actions (replay is not collected: see `from-run`)")
     s.add_argument("--episodes", type=int, required=True,
                    help="episodes per task (episode k runs train variation k mod 50)")
     s.add_argument("--out", help="datasets root (default: $MINARI_DATASETS_PATH or ~/.minari/datasets)")
@@ -50,6 +52,12 @@ def build_parser(prog: str = "manyworld dataset") -> argparse.ArgumentParser:
                    help="leave datasets that exist alone (resume an interrupted `collect all`)")
     s.add_argument("--quiet", action="store_true", help="no progress line")
 
+    s = sub.add_parser("from-run", help="export the episodes a run recorded (train with "
+                                        "--record-episodes) as replay datasets, one per task")
+    s.add_argument("run_dir", help="run directory (manyworld train --run-dir)")
+    s.add_argument("--out", help="datasets root (default: $MINARI_DATASETS_PATH or ~/.minari/datasets)")
+    s.add_argument("--overwrite", action="store_true", help="replace existing replay datasets")
+
     s = sub.add_parser("list", help="list the manyworld datasets under the root")
     s.add_argument("--out", help="datasets root (default: $MINARI_DATASETS_PATH or ~/.minari/datasets)")
 
@@ -61,9 +69,12 @@ def build_parser(prog: str = "manyworld dataset") -> argparse.ArgumentParser:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from manyworld.datasets.collector import collect
+    from manyworld.datasets.collector import collect, not_collected_message
     from manyworld.datasets.store import dataset_id, list_datasets
     from manyworld.tasks.base import get_task, task_names
+
+    if not LEVELS[args.level].collected:
+        raise _UsageError(not_collected_message(args.level))
 
     for flag in ("episodes", "worlds"):
         if getattr(args, flag) < 1:
@@ -86,6 +97,17 @@ def cmd_collect(args: argparse.Namespace) -> int:
         print(f"{s.dataset_id}: {s.episodes} episodes, {s.steps} steps, success "
               f"{s.success_rate:.3f}, mean return {s.return_mean:.1f}, "
               f"{s.steps_per_second:,.0f} steps/s -> {s.path}")
+    return 0
+
+
+def cmd_from_run(args: argparse.Namespace) -> int:
+    from manyworld.datasets.replay import export_run
+
+    if args.out is not None:
+        _check_root(args.out)
+    for s in export_run(args.run_dir, root=args.out, overwrite=args.overwrite, progress=None):
+        print(f"{s.dataset_id}: {s.episodes} episodes, {s.steps} steps, success "
+              f"{s.success_rate:.3f}, mean return {s.return_mean:.1f} -> {s.path}")
     return 0
 
 
@@ -134,9 +156,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                   for k, v in b["by_policy"].items()),
         (f"  return mean {ret['mean']:.2f} std {ret['std']:.2f} min {ret['min']:.2f} "
          f"max {ret['max']:.2f}; length mean {length['mean']:.1f}"),
-        (f"  collected with manyworld {b['manyworld_version']}, MuJoCo {b['mujoco_version']}, "
+        (f"  {'exported' if 'run' in b else 'collected'} with manyworld {b['manyworld_version']}, "
+         f"MuJoCo {b['mujoco_version']}, "
          f"{b['num_variations']} train variations sha256 {b['variation_sha256'][:16]}..., "
          f"{b['benchmark']} hash {b['benchmark_hash']}"),
+        *([_provenance(b["run"])] if "run" in b else []),
         "  identity: " + ("matches the installed benchmark" if not s["mismatches"]
                           else "DIFFERS: " + "; ".join(s["mismatches"])),
     ]
@@ -148,6 +172,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0 if s["data_file_intact"] is not False else 1
 
 
+def _provenance(run: dict) -> str:
+    """The line of ``show`` that says which run a replay dataset comes from."""
+    return (f"  from run {run['run_dir']}: {run['algo']} seed {run['seed']} on {run['benchmark']}, "
+            f"{run['worlds']} worlds, first {run['env_steps_recorded']:,} env steps recorded, "
+            f"config sha256 {run['config_sha256'][:16]}...")
+
+
 def _check_root(out: str) -> None:
     from pathlib import Path
 
@@ -156,15 +187,15 @@ def _check_root(out: str) -> None:
         raise _UsageError(f"--out {out} is a file; give a directory to hold the datasets")
 
 
-_COMMANDS = {"collect": cmd_collect, "list": cmd_list, "show": cmd_show}
+_COMMANDS = {"collect": cmd_collect, "from-run": cmd_from_run, "list": cmd_list, "show": cmd_show}
 
 
 def main(argv: list[str] | None = None, prog: str = "manyworld dataset") -> int:
     """Run ``manyworld dataset`` with ``argv`` (the arguments after ``dataset``); the exit status.
 
     Mistakes (unknown task or level, bad counts, a dataset that exists or is
-    missing, a version mismatch, Minari not installed) print one ``error:``
-    line on stderr and return 2.
+    missing, a version mismatch, a run that recorded no episodes or is still
+    training, Minari not installed) print one ``error:`` line on stderr and return 2.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     try:

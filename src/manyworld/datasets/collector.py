@@ -141,13 +141,16 @@ def collect(
 
     Raises:
         KeyError: unknown task (the message suggests close names).
-        ValueError: unknown level, or ``episodes``/``worlds`` not positive.
+        ValueError: unknown level, the ``replay`` level (exported from a run, not
+            collected), or ``episodes``/``worlds`` not positive.
         FileExistsError: the dataset exists and ``overwrite`` is false.
         ImportError: Minari or h5py is missing (the message gives the install line).
     """
     require("h5py")
     require("minari")
     lvl = get_level(level)
+    if not lvl.collected:
+        raise ValueError(not_collected_message(lvl.name))
     cls = get_task(task)
     for flag, value, low in (("episodes", episodes, 1), ("worlds", worlds, 1), ("seed", seed, 0)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
@@ -159,19 +162,19 @@ def collect(
         raise FileExistsError(f"dataset {ident} already exists at {final}: pass --overwrite "
                               "(overwrite=True) to replace it, or delete that directory")
     final.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(final)
+    remove_stale(final)
     tmp = final.parent / f".tmp-{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()
     t0 = time.perf_counter()
     try:
         stats = _collect_into(tmp / "data", ident, cls.name, lvl, int(episodes), int(seed),
                               int(worlds), num_threads, progress)
-        _publish(tmp, final, overwrite)
+        publish(tmp, final, overwrite)
     except BaseException:
         _discard(tmp)
         raise
     seconds = time.perf_counter() - t0
-    _ensure_namespaces(datasets_root(root), cls.name)
+    ensure_namespaces(datasets_root(root), cls.name)
     data = final / "data"
     return CollectSummary(
         dataset_id=ident, path=final, episodes=int(episodes), steps=stats["steps"],
@@ -180,6 +183,13 @@ def collect(
                 METADATA_FILE: sha256_file(data / METADATA_FILE)},
         seconds=seconds, worlds=stats["worlds"],
     )
+
+
+def not_collected_message(level: str) -> str:
+    """Why ``level`` cannot be collected, and how its datasets are made instead."""
+    return (f"level {level!r} is not collected: it holds a training run's own episodes; train "
+            "with `manyworld train ... --record-episodes` and export the run with "
+            "`manyworld dataset from-run RUN_DIR`")
 
 
 def _collect_into(data: Path, ident: str, task: str, level: Level, episodes: int, seed: int,
@@ -198,7 +208,7 @@ def _collect_into(data: Path, ident: str, task: str, level: Level, episodes: int
     storage = MinariStorage.new(data, observation_space=env.observation_space,
                                 action_space=env.action_space,
                                 env_spec=gym.spec(env.task_cls.env_id()), data_format="hdf5")
-    writer = _BlockWriter(storage)
+    writer = BlockWriter(storage)
     progress = Progress(episodes, label=ident, stream=stream)
     results: dict[str, list] = {"success": [], "return": [], "length": [], "expert": []}
     for r in range(rounds):
@@ -328,19 +338,25 @@ class _Recorder:
         return buffer, attrs
 
 
-class _BlockWriter:
-    """Writes finished episodes in index order, :data:`WRITE_BLOCK` at a time."""
+class BlockWriter:
+    """Writes finished episodes in index order, :data:`WRITE_BLOCK` at a time.
+
+    Args:
+        storage: the dataset's ``MinariStorage``.
+    """
 
     def __init__(self, storage: Any):
         self.storage = storage
         self.pending: list[tuple[Any, dict[str, Any]]] = []
 
     def add(self, buffer: Any, attrs: dict[str, Any]) -> None:
+        """Queue one episode (Minari's ``EpisodeBuffer``) and its attributes; write full blocks."""
         self.pending.append((buffer, attrs))
         if len(self.pending) >= WRITE_BLOCK:
             self._write(WRITE_BLOCK)
 
     def close(self) -> None:
+        """Write the episodes still queued."""
         if self.pending:
             self._write(len(self.pending))
 
@@ -366,7 +382,7 @@ def _statistics(results: dict[str, list]) -> dict[str, Any]:
             "return": summary(returns), "length": summary(lengths), "by_policy": by_policy}
 
 
-def _publish(tmp: Path, final: Path, overwrite: bool) -> None:
+def publish(tmp: Path, final: Path, overwrite: bool) -> None:
     """Flush ``tmp`` to disk and rename it to ``final`` (replacing it when ``overwrite``)."""
     for f in sorted((tmp / "data").iterdir()):
         with open(f, "rb+") as fh:
@@ -375,8 +391,8 @@ def _publish(tmp: Path, final: Path, overwrite: bool) -> None:
     fsync_dir(tmp)
     if final.exists():
         if not overwrite:
-            raise FileExistsError(f"dataset directory {final} appeared during the collection; "
-                                  "pass --overwrite to replace it")
+            raise FileExistsError(f"dataset directory {final} appeared while this dataset was "
+                                  "being written; pass --overwrite to replace it")
         # move the old one aside first: a reader sees the old or the new dataset, never a mix
         old = final.parent / f".old-{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
         os.rename(final, old)
@@ -391,7 +407,7 @@ def _discard(tmp: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _remove_stale(final: Path) -> None:
+def remove_stale(final: Path) -> None:
     """Delete hidden leftovers of killed collections of this dataset (their process is gone)."""
     for prefix in (".tmp-", ".old-"):
         for p in final.parent.glob(f"{prefix}{final.name}-*"):
@@ -410,7 +426,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _ensure_namespaces(root: Path, task: str) -> None:
+def ensure_namespaces(root: Path, task: str) -> None:
     """Minari's namespace files for ``manyworld`` and ``manyworld/<task>``, where missing."""
     from manyworld.evaluation.results import write_json_atomic
 

@@ -75,8 +75,13 @@ def check_identity(recorded: dict[str, Any], source: str, allow_mismatch: bool =
     """
     diffs = identity_mismatches(recorded)
     if diffs and not allow_mismatch:
+        if recorded.get("level") == "replay":  # a run's episodes cannot be collected again
+            again = ("Export it from a run trained with this installation (`manyworld dataset "
+                     "from-run RUN_DIR --overwrite`)")
+        else:
+            again = (f"Collect it again (`manyworld dataset collect {recorded.get('task')} "
+                     f"--level {recorded.get('level')} --overwrite`)")
         raise DatasetVersionError(
             f"{source} was collected under {'; '.join(diffs)}: its transitions may not be what "
-            f"this installation's {recorded.get('task')!r} does. Collect it again "
-            f"(`manyworld dataset collect {recorded.get('task')} --level {recorded.get('level')} "
-            "--overwrite`) or pass allow_mismatch=True (--allow-mismatch) to use it anyway")
+            f"this installation's {recorded.get('task')!r} does. {again} or pass "
+            "allow_mismatch=True (--allow-mismatch) to use it anyway")

@@ -34,7 +34,8 @@ from manyworld.evaluation.results import read_json, read_jsonl
 #: differ within a group; log/eval/checkpoint cadence and thread counts only change when
 #: things are written)
 _NOT_IN_CONFIG_ID = ("seed", "steps", "log_interval", "eval_interval", "checkpoint_interval",
-                     "keep_checkpoints", "save_replay", "num_threads")  # fmt: skip
+                     "keep_checkpoints", "save_replay", "num_threads",
+                     "record_episodes")  # fmt: skip
 
 
 @dataclass

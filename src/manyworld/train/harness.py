@@ -17,13 +17,16 @@ benchmark's train tasks and are evaluated by the ML protocol on its test tasks
       tensorboard/         the same metrics as TensorBoard event files (x axis: env steps)
       evals/step_<N>.json  evaluation results in the harness's result format
       checkpoints/step_<N>/         see manyworld.train.checkpoint
+      episodes/part_<N>.npz         with record_episodes: the episodes finished by step N
+                                    (see manyworld.train.episodes)
       .lock                held by the process training the run (one writer at a time)
 
 Env steps count transitions over all worlds (W worlds stepped once = W steps).
 Resuming (``resume=True``) restores the trainer's arrays and JSON state and the
 harness's counters from the last complete checkpoint, truncates the metric
 files to it, and restarts the episodes in progress (env states are not
-checkpointed; the env is reseeded from the seed and the step count); a torn
+checkpointed; the env is reseeded from the seed and the step count; with
+``record_episodes`` the episode parts newer than the checkpoint are deleted); a torn
 last metrics row, which a killed run can leave, is dropped with a warning. A
 checkpoint resumes only the run that wrote it: another algorithm, benchmark,
 agent config, data-affecting run field or task version is refused with a
@@ -84,6 +87,12 @@ class RunConfig:
     )
     keep_checkpoints: int = option(2, "newest checkpoints kept on disk")
     num_threads: int = option(0, "physics threads per task env (0: one per core)")
+    record_episodes: bool = option(
+        False,
+        "record every training episode (raw observations, actions, env rewards, success and "
+        "reward terms) into RUN_DIR/episodes/ at each checkpoint, for `manyworld dataset "
+        "from-run` (the replay level); not for meta-learners or offline algorithms",
+    )
 
     def __post_init__(self) -> None:
         from manyworld.evaluation.protocol import check_positive
@@ -384,6 +393,12 @@ def _train(
     if bench.kind != want:
         kind = "meta-learning (ML)" if spec.meta else "multi-task (MT)"
         raise ValueError(f"{algo} trains on {kind} benchmarks, got {bench.name} ({bench.kind})")
+    if run.record_episodes and (spec.meta or spec.offline):
+        why = ("observes wrapped observations of meta-batches it re-draws" if spec.meta
+               else "learns from a dataset and steps no env")
+        raise ValueError(f"record_episodes records the training episodes of an online MT "
+                         f"learner; {algo} {why}: drop --record-episodes (the replay level "
+                         "comes from the SAC family's runs)")
     cfg = agent_cfg if agent_cfg is not None else spec.config
     if not isinstance(cfg, spec.config_cls):
         raise TypeError(f"{algo} takes a {spec.config_cls.__name__}, got {type(cfg).__name__}")
@@ -452,6 +467,10 @@ def _train(
     info = {"run_dir": str(run_dir), "algo": algo}
 
     def checkpoint() -> None:
+        if recorder is not None:
+            # before the checkpoint: a run killed in between leaves a part that its resume
+            # (from the previous checkpoint) deletes, never a checkpoint whose episodes are lost
+            recorder.flush(run_dir, counters["env_steps"])
         meta = {
             **config_json,
             "counters": dict(counters, wall_s=counters["wall_s"] + time.perf_counter() - t_start),
@@ -462,9 +481,17 @@ def _train(
             run.keep_checkpoints,
         )  # fmt: skip
 
+    recorder = None
+    if run.record_episodes:
+        from manyworld.train.episodes import EpisodeRecorder, drop_parts_after
+
+        # parts past the checkpoint hold steps that are retrained now (fresh run: all of them)
+        drop_parts_after(run_dir, counters["env_steps"])
+        recorder = EpisodeRecorder(env, env_steps=counters["env_steps"])
     # one env seed per (seed, start step): a resumed run restarts its episodes
     collector = TrackedCollector(
-        env, int(np.random.SeedSequence([run.seed, counters["env_steps"]]).generate_state(1)[0])
+        env if recorder is None else recorder,
+        int(np.random.SeedSequence([run.seed, counters["env_steps"]]).generate_state(1)[0]),
     )
     last_metrics: dict[str, float] = {}
     eval_success = None
@@ -584,7 +611,9 @@ def _check_same_run(spec: AlgoSpec, meta: dict, config_json: dict, ckpt: Path) -
             ours = {k: v for k, v in ours.items() if k not in spec.resume_mutable}
         if theirs != ours:
             raise CheckpointError(f"{ckpt}: written by a different run ({key} {theirs!r} != {ours!r})")
-    theirs = {k: v for k, v in dict(meta.get("run", {})).items() if k not in RESUME_MUTABLE}
+    # likewise a run field added since then (record_episodes was off before it existed)
+    run_fields = {**config_dict(RunConfig()), **dict(meta.get("run", {}))}
+    theirs = {k: v for k, v in run_fields.items() if k not in RESUME_MUTABLE}
     ours = {k: v for k, v in config_json["run"].items() if k not in RESUME_MUTABLE}
     if theirs != ours:
         diff = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
