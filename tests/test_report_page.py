@@ -195,6 +195,23 @@ def test_runs_of_other_task_versions_and_protocols_are_kept_apart(corpus, report
     assert "no evaluation yet" in content["left_out"][0]["reason"]
 
 
+def test_an_unfinished_run_is_left_out_unless_asked_for(corpus, tmp_path):
+    # a copy of a finished run whose budget is twice what it has trained: its newest
+    # evaluation is not a final one (a run still training, or one stopped early)
+    run = tmp_path / "runs" / "sac-unfinished-s3"
+    shutil.copytree(corpus["sweep"] / "runs" / "sac-s1", run, ignore=shutil.ignore_patterns("checkpoints"))
+    config = json.loads((run / "config.json").read_text())
+    config["run"]["steps"] *= 2
+    (run / "config.json").write_text(json.dumps(config))
+    finished = corpus["sweep"] / "runs" / "sac-s0"
+    content = build_report([finished, run], tmp_path / "a", video=False, reps=REPS, progress=None)
+    assert [x["path"] for x in content["left_out"]] == [str(run)]
+    assert "not finished" in content["left_out"][0]["reason"]
+    both = build_report([finished, run], tmp_path / "b", video=False, include_unfinished=True,
+                        reps=REPS, progress=None)  # fmt: skip
+    assert both["left_out"] == []
+
+
 def test_continual_matrix_and_metrics(corpus, report):
     _, content = report
     forgetful = next(g for g in content["continual"] if g["label"] == "forgetful-expert")

@@ -467,6 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "previous report's): index.html, report.md, report.json and the figures")
     s.add_argument("--title", help="the page's title (default: the benchmarks reported)")
     s.add_argument("--no-video", action="store_true", help="no GIF of the best policy")
+    s.add_argument("--include-unfinished", action="store_true",
+                   help="also report runs whose newest evaluation precedes the end of their budget")
     s.set_defaults(func=cmd_report)
 
     # parsed by manyworld.train.cli (its flags come from the config dataclasses; needs [learn])
@@ -513,7 +515,8 @@ def cmd_report(args) -> int:
     """A results page of training runs, sweeps and CW result files (``manyworld.report.page``)."""
     from manyworld.report.page import build_report
 
-    report = build_report(args.inputs, args.out, title=args.title, video=not args.no_video)
+    report = build_report(args.inputs, args.out, title=args.title, video=not args.no_video,
+                          include_unfinished=args.include_unfinished)
     for s in report["sets"]:
         for g in s["groups"]:
             iqm = g["iqm"]

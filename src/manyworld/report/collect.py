@@ -207,16 +207,28 @@ def block_id(block: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(block, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
-def read_run_record(run_dir: Path) -> RunRecord:
-    """Read one run directory (ValueError naming the reason when it cannot be reported)."""
+def read_run_record(run_dir: Path, include_unfinished: bool = False) -> RunRecord:
+    """Read one run directory (ValueError naming the reason when it cannot be reported).
+
+    A run whose newest evaluation comes before the end of its budget (still training, or
+    stopped) is refused unless ``include_unfinished``: its newest evaluation is not a final one.
+    """
     curves = read_run(run_dir)
     finals = _step_files(run_dir / "evals")
     if not finals:
         raise ValueError(f"{run_dir}: no evaluation yet (evals/ holds no step_<N>.json)")
+    config = read_json(run_dir / "config.json")
+    at, budget = int(finals[-1].stem.removeprefix("step_")), int(config["run"]["steps"])
+    if at < budget and not include_unfinished:
+        unit = "gradient updates" if config.get("budget") == "updates" else "env steps"
+        raise ValueError(
+            f"{run_dir}: not finished: its newest evaluation is at {at:,} of its {budget:,} "
+            f"{unit}, not a final one (report it when it has finished, or pass "
+            "--include-unfinished)"
+        )
     final = read_result(finals[-1])
     meta_files = _step_files(run_dir / "evals_meta_train")
     meta_train = read_result(meta_files[-1]) if meta_files else None
-    config = read_json(run_dir / "config.json")
     # runs from before benchmark.json was written trained on what their evaluations name
     identity_path = run_dir / "benchmark.json"
     trained_on = read_json(identity_path) if identity_path.is_file() else final["benchmark"]
@@ -402,12 +414,13 @@ def group_row(
     }
 
 
-def read_runs(run_dirs: list[Path], progress: Any = sys.stderr) -> tuple[list[RunRecord], list[dict]]:
+def read_runs(run_dirs: list[Path], progress: Any = sys.stderr, include_unfinished: bool = False,
+              ) -> tuple[list[RunRecord], list[dict]]:  # fmt: skip
     """Read every run directory; the ones that cannot be reported are returned with the reason."""
     runs, left_out = [], []
     for d in run_dirs:
         try:
-            runs.append(read_run_record(d))
+            runs.append(read_run_record(d, include_unfinished))
         except (ValueError, KeyError, IndexError, TypeError) as err:
             reason = str(err) if isinstance(err, ValueError) else f"unreadable ({err!r})"
             left_out.append({"path": str(d), "reason": reason})

@@ -150,6 +150,7 @@ def build_report(
     *,
     title: str | None = None,
     video: bool = True,
+    include_unfinished: bool = False,
     reps: int = 10_000,
     progress: TextIO | None = sys.stderr,
 ) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def build_report(
         )
     say(f"reading {len(found.run_dirs)} run director{'y' if len(found.run_dirs) == 1 else 'ies'}"
         f" and {len(found.cw_files)} CW result file(s)")  # fmt: skip
-    runs, left_out = read_runs(found.run_dirs, progress)
+    runs, left_out = read_runs(found.run_dirs, progress, include_unfinished)
     cw_records = []
     for path in found.cw_files:
         try:
