@@ -567,6 +567,9 @@ def main(argv: list[str] | None = None) -> int:
         import manyworld  # noqa: F401  (sets the GL backend, registers tasks)
 
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # the reader went away (`manyworld ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyError as err:  # unknown task names carry their suggestions
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
