@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from manyworld.evaluation.results import write_json_atomic
+from manyworld.fileio import check_can_create
 
 
 def _tasks(names: list[str]) -> list[str]:
@@ -48,13 +49,7 @@ def _check_out(path: str | Path | None, flag: str, example: str) -> None:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{flag} {path} is a directory; give a file name, e.g. {path / example}")
-    folder = path.parent
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir():
-        raise ValueError(f"{flag} {path}: {folder} is a file, so no folder can be made there")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"{flag} {path}: cannot write in {folder} (permission denied or read-only)")
+    check_can_create(path, f"{flag} {path}")
 
 
 # ----------------------------------------------------------------- commands

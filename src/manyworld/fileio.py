@@ -32,3 +32,19 @@ def fsync_dir(path: str | os.PathLike) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def check_can_create(path: str | os.PathLike, what: str) -> None:
+    """Refuse, before any work, a path that cannot be created: the nearest existing folder
+    above it is a file or cannot be written in (missing folders are fine: they are made).
+
+    Raises:
+        ValueError: named by ``what`` (e.g. ``"--out runs/x"``), with the reason.
+    """
+    folder = Path(path).parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"{what}: {folder} is a file, so no folder can be made there")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{what}: cannot write in {folder} (permission denied or read-only)")

@@ -41,12 +41,14 @@ it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import secrets
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -161,18 +163,10 @@ def collect(
     if final.exists() and not overwrite:
         raise FileExistsError(f"dataset {ident} already exists at {final}: pass --overwrite "
                               "(overwrite=True) to replace it, or delete that directory")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(final)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
-    tmp.mkdir()
     t0 = time.perf_counter()
-    try:
+    with staged_dataset(final, overwrite) as tmp:
         stats = _collect_into(tmp / "data", ident, cls.name, lvl, int(episodes), int(seed),
                               int(worlds), num_threads, progress)
-        publish(tmp, final, overwrite)
-    except BaseException:
-        _discard(tmp)
-        raise
     seconds = time.perf_counter() - t0
     ensure_namespaces(datasets_root(root), cls.name)
     data = final / "data"
@@ -380,6 +374,22 @@ def _statistics(results: dict[str, list]) -> dict[str, Any]:
                  for name, m in (("expert", expert), ("random", ~expert)) if m.any()}
     return {"steps": int(lengths.sum()), "success_rate": float(success.mean()),
             "return": summary(returns), "length": summary(lengths), "by_policy": by_policy}
+
+
+@contextlib.contextmanager
+def staged_dataset(final: Path, overwrite: bool) -> Iterator[Path]:
+    """A hidden folder beside ``final`` to write a dataset into: published as ``final`` (see
+    :func:`publish`) when the block ends, deleted when it raises (nothing half-written stays)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(final)
+    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        publish(tmp, final, overwrite)
+    except BaseException:
+        _discard(tmp)
+        raise
 
 
 def publish(tmp: Path, final: Path, overwrite: bool) -> None:

@@ -29,8 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -44,8 +42,7 @@ from manyworld.datasets.collector import (
     BlockWriter,
     CollectSummary,
     ensure_namespaces,
-    publish,
-    remove_stale,
+    staged_dataset,
 )
 from manyworld.datasets.identity import task_identity
 from manyworld.datasets.levels import get_level
@@ -239,17 +236,9 @@ def export_run(
     summaries = []
     for task in tasks:
         ident, final = targets[task]
-        final.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(final)
-        tmp = final.parent / f".tmp-{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
-        tmp.mkdir()
         t0 = time.perf_counter()
-        try:
+        with staged_dataset(final, overwrite) as tmp:
             stats = _write_dataset(tmp / "data", ident, task, recorded)
-            publish(tmp, final, overwrite)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         ensure_namespaces(datasets_root(root), task)
         data = final / "data"
         summary = CollectSummary(

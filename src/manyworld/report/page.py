@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from manyworld.evaluation.results import write_json_atomic
-from manyworld.fileio import fsync_dir
+from manyworld.fileio import check_can_create, fsync_dir
 from manyworld.report import figures
 from manyworld.report.collect import (
     ComparisonSet,
@@ -64,13 +64,7 @@ def check_out_dir(out: Path) -> None:
             f"--out {out} is a folder of other files (no report.json): the report replaces its "
             "folder whole, so give a new or empty folder, or a previous report's"
         )
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ValueError(f"--out {out}: {parent} is a file, so no folder can be made there")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {out}: cannot write in {parent} (permission denied or read-only)")
+    check_can_create(out, f"--out {out}")
 
 
 def publish_dir(tmp: Path, out: Path) -> None:
