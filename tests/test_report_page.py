@@ -350,6 +350,11 @@ def test_the_page_in_headless_chromium(corpus, report):
         iqm = [f"{100 * g['iqm']['point']:.1f} [{100 * g['iqm']['low']:.1f}, "
                f"{100 * g['iqm']['high']:.1f}]" for g in main["groups"]]  # fmt: skip
         assert rows == [[g["name"], str(g["n_seeds"]), cell] for g, cell in zip(main["groups"], iqm)]
+        # the table at a glance: one row per group of every set, with the same IQM
+        glance = driver.execute_script(
+            "return [...document.querySelectorAll('#glance tbody tr')].map(r => r.cells[3].textContent)")
+        assert len(glance) == sum(len(s["groups"]) for s in content["sets"])
+        assert set(iqm) <= set(glance)
         heading = driver.execute_script("return document.querySelector('#kept-apart h2').textContent")
         assert "Kept apart" in heading
     finally:

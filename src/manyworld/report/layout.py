@@ -193,6 +193,36 @@ def _results_rows(cset: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+GLANCE_HEADERS = ["benchmark", "group", "seeds", "final success, IQM [95% CI] (%)",
+                  "mean [95% CI] (%)", "budget (final eval)", "wall-clock (median)", "published"]
+
+
+def glance_rows(report: dict[str, Any]) -> list[list[str]]:
+    """One row per group of every set: the paper's table (algorithm x benchmark) in one place.
+
+    Rows of different sets sit in one table but are not a comparison: each set's own
+    section says under which protocol its numbers were measured.
+    """
+    rows = []
+    for s in report["sets"]:
+        for g in s["groups"]:
+            value, _ = _published(g)
+            rows.append([s["benchmark"] + (f" ({s['id']})" if len(report["sets"]) > 1 else ""),
+                         g["short_name"] + (f" ({g['label']})" if g["label"] else ""),
+                         str(g["n_seeds"]), estimate(g["iqm"]), estimate(g["mean"]),
+                         budget_cell(g), duration(g["median_wall_s"]), value])  # fmt: skip
+    return rows
+
+
+def _glance_html(report: dict[str, Any]) -> str:
+    rows = [[_e(c) for c in r] for r in glance_rows(report)]
+    return ('<section id="glance"><h2>At a glance</h2>'
+            + _table(GLANCE_HEADERS, rows, numeric={2, 3, 4, 5, 6})
+            + '<p class="caption">Every group of every set, final evaluation. Sets measured under '
+            "different protocols or benchmark identities are listed together here but compared "
+            "only inside their own sections below.</p></section>")  # fmt: skip
+
+
 def _kept_apart_html(report: dict[str, Any]) -> str:
     apart = report["kept_apart"]
     benches = sorted({s["benchmark"] for s in report["sets"]})
@@ -325,7 +355,8 @@ def render_html(report: dict[str, Any], folder: Path) -> str:
     """The self-contained page (``folder`` holds the images it embeds)."""
     n_runs = sum(g["n_seeds"] for s in report["sets"] for g in s["groups"])
     n_groups = sum(len(s["groups"]) for s in report["sets"])
-    toc = ['<li><a href="#kept-apart">Kept apart: not compared</a></li>']
+    toc = ['<li><a href="#glance">At a glance</a></li>',
+           '<li><a href="#kept-apart">Kept apart: not compared</a></li>']
     toc += [f'<li><a href="#{_e(s["id"])}">{_e(s["benchmark"])} ({_e(s["id"])})</a></li>'
             for s in report["sets"]]  # fmt: skip
     if report["continual"]:
@@ -343,6 +374,7 @@ def render_html(report: dict[str, Any], folder: Path) -> str:
         ('<p class="note">Every success figure is the <b>final</b> evaluation of a run, never the '
          "maximum over training.</p></header>"),
         f"<nav><ul>{''.join(toc)}</ul></nav>",
+        _glance_html(report),
         _kept_apart_html(report),
         *(_set_html(s, folder) for s in report["sets"]),
         _continual_html(report, folder),
@@ -377,6 +409,7 @@ def render_markdown(report: dict[str, Any]) -> str:
            (f"Generated {report['created']} by manyworld {report['manyworld_version']}. Every "
             "success figure is the **final** evaluation of a run, never the maximum over training."),
            ""]  # fmt: skip
+    out += ["## At a glance", "", *_md_table(GLANCE_HEADERS, glance_rows(report)), ""]
     out += ["## Kept apart: not compared", ""]
     if report["kept_apart"]:
         out.append("Results compare only under identical evaluation protocols and benchmark "
