@@ -164,3 +164,45 @@ def test_a_wall_that_does_not_matter_fails_the_sibling_check():
     walls = {"reach-wall": "reach", "pick-place-wall": "pick-place", "push-wall": "push",
              "button-press-wall": "button-press", "button-press-topdown-wall": "button-press-topdown"}
     assert {name: get_task(name).easier_sibling for name in walls} == walls
+
+
+def test_the_reward_hacking_probe():
+    """Reach passes; a reward that pays more than 9 without success fails the margin check,
+    and one that pays its maximum (9) everywhere fails the stall check once success comes
+    late enough that stalling earns nearly as much as finishing."""
+    from manyworld.quality import STALL_MAX_RETURN_RATIO, UNSOLVED_MAX_REWARD
+    from manyworld.tasks.reach import Reach
+
+    report = check_task("reach", num_variations=4, random_repeats=1)
+    checks = {c.name: c for c in report.checks}
+    assert checks["success pays clearly more"].passed
+    assert checks["stalling short of success pays less"].passed
+    assert report.metrics["reward_max_unsolved"] <= UNSOLVED_MAX_REWARD
+    assert 0 < report.metrics["stall_return_ratio_max"] <= STALL_MAX_RETURN_RATIO
+
+    class NearlySuccess(Reach):
+        def evaluate(self, sim, goal):
+            ev = super().evaluate(sim, goal)
+            ev.reward = np.where(ev.success, 10.0, 9.5)
+            return ev
+
+    checks = {c.name: c for c in check_task(NearlySuccess, num_variations=2, random_repeats=1).checks}
+    assert not checks["success pays clearly more"].passed
+    assert "9.500" in checks["success pays clearly more"].detail
+
+    class FlatAndSlow(Reach):
+        # the expert at a twentieth of its speed succeeds after 300-460 steps
+        @staticmethod
+        def expert(obs):
+            return 0.05 * np.asarray(Reach.expert(obs))
+
+        def evaluate(self, sim, goal):
+            ev = super().evaluate(sim, goal)
+            ev.reward = np.where(ev.success, 10.0, 9.0)
+            return ev
+
+    report = check_task(FlatAndSlow, num_variations=2, random_repeats=1)
+    checks = {c.name: c for c in report.checks}
+    assert checks["expert on train"].passed and checks["success pays clearly more"].passed
+    assert not checks["stalling short of success pays less"].passed
+    assert report.metrics["stall_return_ratio_max"] > STALL_MAX_RETURN_RATIO

@@ -47,6 +47,19 @@ TABLE_TOP_Z = -0.05  # objects below this height are falling off the table
 # held for a whole episode: pressing into the table, walls and objects as hard
 # as the hand can.
 EXTREME_ACTIONS = np.array(list(itertools.product((-1.0, 1.0), repeat=4)))
+# The reward-hacking probe: the expert's trajectory stopped this many steps before its first
+# success and held there (the hand still, the gripper as it was) for the rest of the
+# episode, the shortest stop that does not drift into success. One step short always drifts
+# in (the hand and objects keep moving); 30 steps short did not on any task. Over all 50
+# tasks such a stall earns at most 0.91 of the expert's episode return (the dense reward
+# pays at most 9 per step without success, success 10), so a learner that stops short of
+# success loses at least 9% of its return.
+STALL_BACKOFFS = (3, 10, 30)
+STALL_MAX_RETURN_RATIO = 0.95
+# Without success the reward is 9 times a weighted mean of terms in [0, 1]: success (10)
+# always pays at least a tenth more than any other state. A task with its own reward
+# formula must keep that margin too.
+UNSOLVED_MAX_REWARD = 9.0
 
 
 @dataclass
@@ -90,6 +103,7 @@ class Rollout:
     episode_reward: np.ndarray  # (n,) sum of rewards
     reward_min: float
     reward_max: float
+    reward_max_unsolved: float  # the best reward at a step without success
     reward_10_iff_success: bool
     warnings: int
     nonfinite: int
@@ -117,7 +131,7 @@ def rollout(env: BatchEnv, policy, variations: np.ndarray, steps: int, stop_when
     res = run_episodes(env, policy, max_steps=steps, stop=np.all if stop_when_solved else None,
                        on_step=tally)
     return Rollout(res.success, res.first_success, res.returns, tally.reward_min, tally.reward_max,
-                   tally.reward_10_iff_success, tally.warnings, tally.nonfinite, tally.obs_outside,
+                   tally.reward_max_unsolved, tally.reward_10_iff_success, tally.warnings, tally.nonfinite, tally.obs_outside,
                    tally.terms_match_weights, tally.reward_from_weights, tally.max_object_speed)
 
 
@@ -128,6 +142,7 @@ class _Tally:
     env: BatchEnv
     reward_min: float = np.inf
     reward_max: float = -np.inf
+    reward_max_unsolved: float = -np.inf
     reward_10_iff_success: bool = True
     warnings: int = 0
     nonfinite: int = 0
@@ -140,6 +155,9 @@ class _Tally:
         r = reward[active]
         self.reward_min = min(self.reward_min, float(r.min()))
         self.reward_max = max(self.reward_max, float(r.max()))
+        unsolved = r[~info["success"][active]]
+        if unsolved.size:
+            self.reward_max_unsolved = max(self.reward_max_unsolved, float(unsolved.max()))
         self.reward_10_iff_success &= bool(((r == 10.0) == info["success"][active]).all())
         self.warnings += int(info["physics_warning"][active].sum())
         self.nonfinite += int((~np.isfinite(obs[active])).any(axis=1).sum())
@@ -175,6 +193,107 @@ def object_speed(env: BatchEnv, worlds: np.ndarray | None = None) -> float:
             v = np.linalg.norm(sim.qvel[rows[on_table], dof:dof + 3], axis=1)
             fastest = max(fastest, float(v.max()))
     return fastest
+
+
+@dataclass
+class StallProbe:
+    """What the dense reward pays a policy that stops just short of success.
+
+    Attributes:
+        backoff: (n,) steps before the expert's first success at which each variation's
+            stall began; 0 where no stall of ``STALL_BACKOFFS`` avoided success.
+        plateau: (n,) mean per-step reward while held (NaN where no stall avoided success).
+        return_ratio: (n,) the stall's episode return over the expert's (NaN likewise).
+        reward_max_unsolved: the best reward at a held step without success.
+    """
+
+    backoff: np.ndarray
+    plateau: np.ndarray
+    return_ratio: np.ndarray
+    reward_max_unsolved: float
+
+    @property
+    def worst_ratio(self) -> float:
+        """The largest return ratio over the variations (0 if none stalled)."""
+        held = self.return_ratio[np.isfinite(self.return_ratio)]
+        return float(held.max()) if held.size else 0.0
+
+    @property
+    def median_plateau(self) -> float:
+        """The median held reward over the variations, NaN if none stalled."""
+        held = self.plateau[np.isfinite(self.plateau)]
+        return float(np.median(held)) if held.size else float("nan")
+
+    def describe(self) -> str:
+        """One line for the gate's report."""
+        held = np.isfinite(self.return_ratio)
+        if not held.any():
+            return f"every stall of {STALL_BACKOFFS} steps before success drifted into success"
+        return (f"the expert held {'/'.join(str(b) for b in sorted(set(self.backoff[held].tolist())))} "
+                f"steps before success earns at most {self.worst_ratio:.2f} of its episode return "
+                f"(<= {STALL_MAX_RETURN_RATIO}; median reward while held {self.median_plateau:.2f} "
+                f"per step, success pays 10) on {int(held.sum())}/{held.size} variations"
+                + (f"; {int((~held).sum())} drifted into success" if not held.all() else ""))
+
+
+def stall_probe(env: BatchEnv, expert, variations: np.ndarray, expert_run: Rollout) -> StallProbe:
+    """Hold the expert's state a few steps short of success and measure what the reward pays.
+
+    For each backoff of ``STALL_BACKOFFS`` in turn, every variation whose stall is still
+    unresolved follows the expert until ``backoff`` steps before its first success (in
+    ``expert_run``), then holds the hand still with the gripper as the expert last set it.
+    A variation's stall is the first one that does not reach success.
+
+    Args:
+        env: one world per row of ``variations``.
+        expert: the task's scripted policy, ``obs -> actions``.
+        variations: the parameter rows ``expert_run`` ran on.
+        expert_run: the expert's full-length episodes on those rows.
+    """
+    n = len(variations)
+    backoff = np.zeros(n, dtype=np.int64)
+    plateau = np.full(n, np.nan)
+    ratio = np.full(n, np.nan)
+    best_unsolved = -np.inf
+    for back in STALL_BACKOFFS:
+        todo = expert_run.solved & (backoff == 0)
+        if not todo.any():
+            break
+        hold_from = np.where(todo, np.maximum(expert_run.first_success - back, 0), np.iinfo(np.int64).max)
+        run, held_reward, held_steps, held_best = _stalled(env, expert, variations, hold_from)
+        best_unsolved = max(best_unsolved, held_best)
+        stalled = todo & ~run.success
+        backoff[stalled] = back
+        plateau[stalled] = held_reward[stalled] / np.maximum(held_steps[stalled], 1)
+        ratio[stalled] = run.returns[stalled] / expert_run.episode_reward[stalled]
+    return StallProbe(backoff, plateau, ratio, best_unsolved)
+
+
+def _stalled(env: BatchEnv, expert, variations: np.ndarray, hold_from: np.ndarray):
+    n = len(variations)
+    clock = {"t": 0, "grip": np.zeros(n)}
+    held_reward, held_steps = np.zeros(n), np.zeros(n, dtype=np.int64)
+    best = [-np.inf]
+
+    def policy(obs):
+        actions = np.array(expert(obs), dtype=np.float64)
+        holding = clock["t"] >= hold_from
+        clock["grip"] = np.where(holding, clock["grip"], actions[:, 3])
+        actions[holding, :3] = 0.0
+        actions[holding, 3] = clock["grip"][holding]
+        clock["t"] += 1
+        return actions
+
+    def tally(t, obs, reward, terminated, truncated, info, active):
+        holding = active & (t >= hold_from)
+        held_reward[holding] += reward[holding]
+        held_steps[holding] += 1
+        unsolved = holding & ~np.asarray(info["success"], bool)
+        if unsolved.any():
+            best[0] = max(best[0], float(reward[unsolved].max()))
+
+    env.set_task(variations)
+    return run_episodes(env, policy, on_step=tally), held_reward, held_steps, best[0]
 
 
 def success_upper_bound(successes: int, episodes: int, confidence: float = CONFIDENCE) -> float:
@@ -266,6 +385,13 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
                    f"the expert of {sibling.name} (the task without what makes {task_cls.name} "
                    f"harder) succeeds on {rate:.2f} of {k} train variations (<= {SIBLING_MAX_SUCCESS})")
 
+    # --- the reward-hacking probe: stopping short of success pays clearly less than success
+    stall = stall_probe(env, task_cls.expert, train[:k], results["train"])
+    report.metrics["stall_return_ratio_max"] = stall.worst_ratio
+    report.metrics["stall_reward_median"] = stall.median_plateau
+    report.add("stalling short of success pays less", stall.worst_ratio <= STALL_MAX_RETURN_RATIO,
+               stall.describe())
+
     # --- baselines, always over the 50 training variations: the idle policy once each
     # (it is deterministic), the random policy random_repeats times each
     if isinstance(random_repeats, bool) or not isinstance(random_repeats, (int, np.integer)) \
@@ -306,6 +432,11 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
     report.add("reward range", 0.0 <= rmin and rmax <= 10.0, f"rewards in [{rmin:.3f}, {rmax:.3f}]")
     report.add("reward 10 iff success", all(r.reward_10_iff_success for r in every),
                "reward equals 10 exactly at the successful steps")
+    unsolved = max(stall.reward_max_unsolved, *(r.reward_max_unsolved for r in every))
+    report.metrics["reward_max_unsolved"] = unsolved
+    report.add("success pays clearly more", unsolved <= UNSOLVED_MAX_REWARD,
+               f"the best reward at a step without success is {unsolved:.3f} (<= {UNSOLVED_MAX_REWARD:.0f}; "
+               f"success pays 10), over every rollout and the stalls short of success")
     if weights:
         match = all(r.terms_match_weights for r in every)
         exact = match and all(r.reward_from_weights for r in every)
