@@ -1,0 +1,88 @@
+"""Issue 18's reward-hacking probe on learners: do failed runs earn success-level returns?
+
+The gate's probe holds the scripted expert short of success; this one asks the agents that
+were trained on the dense reward. For each single-task run directory, its final policy and
+the task's expert each play the 50 held-out variations for the full 500 steps (no early end
+at success), and every episode the learner fails is compared with the expert's episode on
+the same variation: ``return ratio = learner's return / expert's return``. A reward that can
+be hacked shows as failed episodes whose ratio approaches or passes 1 (the learner found
+reward without success); a sound one leaves failures well below the expert.
+
+    python benchmarks/reward_probe.py runs/sweeps/learnability-ppo/runs/ppo-* \\
+        --out benchmarks/results/learnability/reward_probe.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from manyworld.benchmarks import get_benchmark
+from manyworld.evaluation.agents import load_agent
+from manyworld.evaluation.multitask import MTProtocol, evaluate_multitask
+from manyworld.evaluation.results import read_json, write_json_atomic
+
+PROTOCOL = MTProtocol(terminate_on_success=False, split="test")
+
+
+def returns_and_success(result: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per variation (in the result's order): the episode return and success."""
+    outcomes = sorted(result["outcomes"], key=lambda o: o["variation"])
+    return (np.array([o["return"][0] for o in outcomes]), np.array([bool(o["success"][0]) for o in outcomes]))
+
+
+def probe(run_dir: Path, expert_cache: dict[str, dict]) -> dict:
+    """The learner against the expert, variation by variation, on the run's single task."""
+    config = read_json(run_dir / "config.json")
+    bench = get_benchmark(config["benchmark"])
+    if len(bench.train_tasks) != 1:
+        raise ValueError(f"{run_dir}: trains {len(bench.train_tasks)} tasks; the probe takes single-task runs")
+    task = bench.train_tasks[0]
+    learner = evaluate_multitask(load_agent(str(run_dir)), bench, PROTOCOL, progress=None)
+    if task not in expert_cache:
+        expert_cache[task] = evaluate_multitask(load_agent("expert"), bench, PROTOCOL, progress=None)
+    ours, solved = returns_and_success(learner)
+    theirs, expert_solved = returns_and_success(expert_cache[task])
+    failed = ~solved & expert_solved
+    ratio = ours[failed] / theirs[failed]
+    return {
+        "task": task,
+        "run_dir": str(run_dir),
+        "success": float(solved.mean()),
+        "expert_success": float(expert_solved.mean()),
+        "failed_episodes": int(failed.sum()),
+        "failed_return_ratio_max": float(ratio.max()) if ratio.size else None,
+        "failed_return_ratio_median": float(np.median(ratio)) if ratio.size else None,
+        "solved_return_ratio_median": float(np.median(ours[solved] / theirs[solved])) if solved.any() else None,
+        "failed_mean_reward_per_step": float(ours[failed].mean() / PROTOCOL.horizon) if failed.any() else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", help="single-task run directories")
+    parser.add_argument("--out", required=True, help="JSON file for the results")
+    args = parser.parse_args(argv)
+    cache: dict[str, dict] = {}
+    rows = []
+    for run in map(Path, args.runs):
+        try:
+            row = probe(run, cache)
+        except (ValueError, FileNotFoundError, KeyError) as err:
+            print(f"skipped {run}: {err}", file=sys.stderr)
+            continue
+        rows.append(row)
+        worst, median = row["failed_return_ratio_max"], row["failed_return_ratio_median"]
+        ratios = "-" if worst is None else f"max {worst:.2f}, median {median:.2f}"
+        print(f"{row['task']:26s} success {row['success']:.2f}  failed {row['failed_episodes']:2d}  "
+              f"failed/expert return: {ratios}", flush=True)
+    write_json_atomic(args.out, {"protocol": "50 test variations, 500 steps, no early end at success",
+                                 "runs": rows})
+    return 0 if rows else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
