@@ -65,8 +65,9 @@ def speed50(path: str) -> None:
 def gate(path: str) -> None:
     rows = _load(path)
     print("| task | gate | expert train | median steps | expert test | median steps "
-          "| random (95% upper bound) | idle | fastest object (m/s) | easier sibling's expert |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| random (95% upper bound) | idle | fastest object (m/s) | easier sibling's expert "
+          "| held short of success: return / expert's (max) | reward held (median) | best reward without success |")
+    print("|---" * 13 + "|")
     for r in sorted(rows, key=lambda r: r["task"]):
         m = r["metrics"]
         bound = m.get("random_success_upper_bound")
@@ -74,7 +75,9 @@ def gate(path: str) -> None:
         print(f"| {r['task']} | {'PASS' if r['passed'] else 'FAIL'} | {m['expert_train_success']:.2f} |"
               f" {m['expert_train_median_steps']:.0f} | {m['expert_test_success']:.2f} |"
               f" {m['expert_test_median_steps']:.0f} | {random} | {m['idle_success']:.2f} |"
-              f" {_num(m.get('max_object_speed'), '.2f')} | {_num(m.get('sibling_expert_success'), '.2f')} |")
+              f" {_num(m.get('max_object_speed'), '.2f')} | {_num(m.get('sibling_expert_success'), '.2f')} |"
+              f" {_num(m.get('stall_return_ratio_max'), '.2f')} | {_num(m.get('stall_reward_median'), '.2f')} |"
+              f" {_num(m.get('reward_max_unsolved'), '.2f')} |")
 
 
 def _num(x, fmt: str) -> str:

@@ -26,6 +26,25 @@ from manyworld.evaluation.multitask import MTProtocol, evaluate_multitask
 from manyworld.evaluation.results import read_json, write_json_atomic
 
 PROTOCOL = MTProtocol(terminate_on_success=False, split="test")
+# Where a learner's failures sit, by their median return relative to the expert's: close to
+# it means the dense reward pays nearly as much short of success as success does (a shaping
+# problem: the last step to success is barely rewarded); far below means the learner never
+# got to the later stages of the task (an exploration problem: a grasp, a hook, a push it
+# did not find). The expert held short of success earns 0.16-0.91 of its return (the gate's
+# probe), so the two bounds bracket that range.
+PLATEAU_RATIO = 0.8
+EXPLORATION_RATIO = 0.5
+
+
+def diagnose(success: float, failed_median_ratio: float | None) -> str:
+    """A one-word reading of a run's failures (see PLATEAU_RATIO)."""
+    if failed_median_ratio is None or success >= 0.9:
+        return "learned"
+    if failed_median_ratio >= PLATEAU_RATIO:
+        return "plateau short of success (shaping)"
+    if failed_median_ratio <= EXPLORATION_RATIO:
+        return "later stages never reached (exploration)"
+    return "partway (shaping and exploration)"
 
 
 def returns_and_success(result: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +77,7 @@ def probe(run_dir: Path, expert_cache: dict[str, dict]) -> dict:
         "failed_return_ratio_median": float(np.median(ratio)) if ratio.size else None,
         "solved_return_ratio_median": float(np.median(ours[solved] / theirs[solved])) if solved.any() else None,
         "failed_mean_reward_per_step": float(ours[failed].mean() / PROTOCOL.horizon) if failed.any() else None,
+        "diagnosis": diagnose(float(solved.mean()), float(np.median(ratio)) if ratio.size else None),
     }
 
 
@@ -78,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         worst, median = row["failed_return_ratio_max"], row["failed_return_ratio_median"]
         ratios = "-" if worst is None else f"max {worst:.2f}, median {median:.2f}"
         print(f"{row['task']:26s} success {row['success']:.2f}  failed {row['failed_episodes']:2d}  "
-              f"failed/expert return: {ratios}", flush=True)
+              f"failed/expert return: {ratios}  {row['diagnosis']}", flush=True)
     write_json_atomic(args.out, {"protocol": "50 test variations, 500 steps, no early end at success",
                                  "runs": rows})
     return 0 if rows else 2
