@@ -37,7 +37,7 @@ EXPLORATION_RATIO = 0.5
 
 
 def diagnose(success: float, failed_median_ratio: float | None) -> str:
-    """A one-word reading of a run's failures (see PLATEAU_RATIO)."""
+    """A short reading of a run's failures (see PLATEAU_RATIO)."""
     if failed_median_ratio is None or success >= 0.9:
         return "learned"
     if failed_median_ratio >= PLATEAU_RATIO:
