@@ -1,0 +1,65 @@
+"""The learnability analysis (benchmarks/learnability.py) and the learners' reward probe
+(benchmarks/reward_probe.py): their published data and their arithmetic."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import learnability
+import reward_probe
+
+from manyworld.tasks.base import task_names
+
+
+def test_the_published_curves_cover_every_task():
+    published = learnability.published_difficulty()
+    assert set(published) == set(task_names())
+    for task, entry in published.items():
+        assert entry["seeds"] == 3, task
+        assert 0.0 <= entry["auc"] <= 1.0, task
+        assert len(entry["first_to_target"]) == 3
+    # read off the source (results/sac/mw-push.csv): seeds 1, 3, 2 reach 0.9 at 0.9M, 1.0M, 1.1M
+    assert sorted(published["push"]["first_to_target"]) == [900_000, 1_000_000, 1_100_000]
+
+
+def _row(task, algo, final, auc, seed=0, to_target=None):
+    return {"task": task, "algo": algo, "seed": seed, "final_success": final, "auc": auc,
+            "steps_to_target": to_target, "wall_min_to_target": None if to_target is None else 1.0,
+            "wall_min": 2.0}
+
+
+def test_per_task_picks_the_best_learner_and_counts_the_targets():
+    rows = [_row("reach", "ppo", 1.0, 0.9, to_target=200_000), _row("push", "ppo", 0.2, 0.1),
+            _row("push", "sac", 0.95, 0.6, to_target=600_000), _row("hammer", "ppo", 0.4, 0.2)]
+    tasks = learnability.per_task(rows)
+    assert tasks["push"]["best"] == "sac" and tasks["reach"]["best"] == "ppo"
+    summary = learnability.summarise(tasks, learnability.published_difficulty(), "ppo")
+    assert summary["at_or_above_0.9"] == 2 and summary["above_0.5"] == 2
+    assert summary["below_0.9"] == ["hammer"]
+    assert summary["spearman"] is None  # fewer than 5 tasks: no correlation claimed
+
+
+def test_spearman_with_interval():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=40)
+    same = learnability.spearman_with_interval(x, 2 * x + 1)
+    assert same["rho"] == pytest.approx(1.0) and same["ci95"][0] > 0.99
+    noise = learnability.spearman_with_interval(x, rng.uniform(size=40))
+    assert noise["ci95"][0] < noise["rho"] < noise["ci95"][1] and noise["ci95"][0] < 0 < noise["ci95"][1]
+
+
+def test_reward_probe_readings():
+    assert reward_probe.diagnose(0.95, 0.9) == "learned"
+    assert reward_probe.diagnose(0.4, 0.88).startswith("plateau")
+    assert reward_probe.diagnose(0.0, 0.2).startswith("later stages never reached")
+    assert reward_probe.diagnose(0.3, 0.65).startswith("partway")
+    result = {"outcomes": [{"variation": 1, "return": [5.0], "success": [True]},
+                           {"variation": 0, "return": [3.0], "success": [False]}]}
+    returns, success = reward_probe.returns_and_success(result)
+    assert returns.tolist() == [3.0, 5.0] and success.tolist() == [False, True]
