@@ -50,9 +50,10 @@ EXTREME_ACTIONS = np.array(list(itertools.product((-1.0, 1.0), repeat=4)))
 # The reward-hacking probe: the expert's trajectory stopped this many steps before its first
 # success and held there (the hand still, the gripper as it was) for the rest of the
 # episode, the shortest stop that does not drift into success. One step short always drifts
-# in (the hand and objects keep moving); 30 steps short did not on any task (10 variations
-# each). Over the 50 tasks such a stall earns at most 0.91 of the expert's episode return:
-# stopping where the expert stood just short of success costs at least 9% of the return.
+# in (the hand and objects keep moving); 30 steps short stayed out of success on 2,499 of
+# the 2,500 train variations of the 50 tasks (push-wall's puck slid in once). Such a stall
+# earns at most 0.92 of the expert's episode return (BENCHMARKS.md section 4): stopping
+# where the expert stood just short of success costs at least 8% of the return.
 # What it cannot see: a non-success state off the expert's path that pays as much (the
 # learners' failed runs probe that: benchmarks/reward_probe.py).
 STALL_BACKOFFS = (3, 10, 30)
