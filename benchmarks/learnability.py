@@ -14,7 +14,8 @@ correlation with a bootstrap interval over tasks, and names the tasks whose rank
 
 writes ``learnability.csv`` (a row per run), ``learnability.json`` (per task and the
 summary), ``learnability.png`` (final success per task, and our difficulty rank against the
-published one), and prints the Markdown table for BENCHMARKS.md.
+published one) and ``learnability.md`` (the table for BENCHMARKS.md, which
+``benchmarks/fill_tables.py`` puts in place), and prints the table and the summary.
 """
 
 from __future__ import annotations
@@ -266,7 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary, "tasks": tasks, "published": published,
         "published_source": "nicklashansen/tdmpc2 results/sac/mw-<task>.csv (benchmarks/published/SOURCES.md)"})
     plot(tasks, published, args.rank_algo, out / "learnability.png")
-    print(markdown(tasks, published))
+    table = markdown(tasks, published)
+    with atomic_path(out / "learnability.md") as tmp, open(tmp, "w") as f:
+        f.write(table + "\n")
+    print(table)
     print()
     print(json.dumps(summary, indent=1))
     return 0

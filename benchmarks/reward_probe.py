@@ -10,6 +10,8 @@ reward without success); a sound one leaves failures well below the expert.
 
     python benchmarks/reward_probe.py runs/sweeps/learnability-ppo/runs/ppo-* \\
         --out benchmarks/results/learnability/reward_probe.json
+
+also writes the Markdown table next to it (``reward_probe.md``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from manyworld.benchmarks import get_benchmark
 from manyworld.evaluation.agents import load_agent
 from manyworld.evaluation.multitask import MTProtocol, evaluate_multitask
-from manyworld.evaluation.results import read_json, write_json_atomic
+from manyworld.evaluation.results import atomic_path, read_json, write_json_atomic
 
 PROTOCOL = MTProtocol(terminate_on_success=False, split="test")
 # Where a learner's failures sit, by their median return relative to the expert's: close to
@@ -101,7 +103,21 @@ def main(argv: list[str] | None = None) -> int:
               f"failed/expert return: {ratios}  {row['diagnosis']}", flush=True)
     write_json_atomic(args.out, {"protocol": "50 test variations, 500 steps, no early end at success",
                                  "runs": rows})
+    with atomic_path(Path(args.out).with_suffix(".md")) as tmp, open(tmp, "w") as f:
+        f.write(markdown(rows) + "\n")
     return 0 if rows else 2
+
+
+def markdown(rows: list[dict]) -> str:
+    """The table for BENCHMARKS.md: one row per run that failed somewhere."""
+    lines = ["| task | run | success | failed episodes | failed / expert return: median (max) | reading |",
+             "|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: (r["success"], r["task"])):
+        if not r["failed_episodes"]:
+            continue
+        lines.append(f"| {r['task']} | {Path(r['run_dir']).name} | {r['success']:.2f} | {r['failed_episodes']} | "
+                     f"{r['failed_return_ratio_median']:.2f} ({r['failed_return_ratio_max']:.2f}) | {r['diagnosis']} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
