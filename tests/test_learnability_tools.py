@@ -63,3 +63,13 @@ def test_reward_probe_readings():
                            {"variation": 0, "return": [3.0], "success": [False]}]}
     returns, success = reward_probe.returns_and_success(result)
     assert returns.tolist() == [3.0, 5.0] and success.tolist() == [False, True]
+
+
+def test_reward_probe_table_lists_the_runs_that_failed():
+    rows = [{"task": "reach", "run_dir": "x/ppo-reach-s0", "success": 1.0, "failed_episodes": 0,
+             "failed_return_ratio_median": None, "failed_return_ratio_max": None, "diagnosis": "learned"},
+            {"task": "push", "run_dir": "x/ppo-push-s0", "success": 0.4, "failed_episodes": 30,
+             "failed_return_ratio_median": 0.85, "failed_return_ratio_max": 0.9,
+             "diagnosis": reward_probe.diagnose(0.4, 0.85)}]
+    table = reward_probe.markdown(rows).splitlines()
+    assert len(table) == 3 and "ppo-push-s0" in table[2] and "0.85 (0.90)" in table[2]
