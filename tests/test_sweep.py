@@ -153,6 +153,9 @@ def test_a_sweep_run_is_bit_identical_to_the_same_run_started_by_hand(tmp_path):
     )
     train("ppo", "MT1(reach)", cfg, run, tmp_path / "hand", progress=None)
     assert _rows(run_dir_of(tmp_path / "sw", "ppo-reach-s1")) == _rows(tmp_path / "hand")
+    # and at the driver's niceness, as by hand, not at Ray's default 15 for workers
+    log = (run_dir_of(tmp_path / "sw", "ppo-reach-s1") / "train.log").read_text()
+    assert f", nice {os.nice(0)}\n" in log
 
 
 def test_a_sweep_killed_with_kill_9_resumes_from_its_checkpoints(tmp_path):
