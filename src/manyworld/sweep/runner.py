@@ -324,8 +324,8 @@ def _run_on_ray(
         if address is None:
             # Ray starts its workers at niceness 15, so on a shared machine any other process
             # (a test suite, a run started by hand) takes the cores first and the runs' wall-clock
-            # stretches (measured: PPO at 840 env steps/s beside one un-niced process, 5,800
-            # alone). A local sweep's runs are the main job: they run at the driver's niceness,
+            # stretches (seen: PPO on button-press-wall at 840 env steps/s beside one un-niced
+            # process, where button-press-topdown had run at 5,800 before it started). A local sweep's runs are the main job: they run at the driver's niceness,
             # as `manyworld train` would. Set RAY_worker_niceness to choose otherwise.
             os.environ.setdefault(WORKER_NICENESS, str(os.nice(0)))
         ray.init(address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
