@@ -4,8 +4,10 @@ datasets root (what `manyworld dataset collect all --level L --episodes 100` wro
     python benchmarks/datasets_table.py runs/datasets --out benchmarks/results/datasets_all.json
 
 Prints a Markdown table (one row per task; success, return and size per level) and the
-totals; the JSON holds every dataset's full SHA-256, so a user who regenerates a dataset can
-check its bytes (`manyworld dataset show ID` prints the same hash).
+totals of the three collected levels, then a table of the `replay` datasets found there (a
+training run's episodes, `manyworld dataset from-run`) with their runs and SHA-256; the JSON
+holds every dataset's full SHA-256, so a user who regenerates a dataset can check its bytes
+(`manyworld dataset show ID` prints the same hash).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def main() -> int:
             "mean_return": block["return"]["mean"],
             "bytes": data.stat().st_size,
             "sha256": block["files"]["main_data.hdf5"],
+            "run": block.get("run"),
         }
     print("| task | " + " | ".join(f"{lv} success | {lv} return" for lv in LEVELS) + " | MB (3 levels) |")
     print("|---" * (2 + 2 * len(LEVELS)) + "|")
@@ -47,12 +50,22 @@ def main() -> int:
         for lv in LEVELS:
             d = levels.get(lv)
             cells.append("- | -" if d is None else f"{d['success_rate']:.2f} | {d['mean_return']:,.0f}")
-        size = sum(d["bytes"] for d in levels.values())
+        collected = [levels[lv] for lv in LEVELS if lv in levels]
+        size = sum(d["bytes"] for d in collected)
         total_bytes += size
-        total_steps += sum(d["steps"] for d in levels.values())
-        count += len(levels)
+        total_steps += sum(d["steps"] for d in collected)
+        count += len(collected)
         print(f"| {task} | " + " | ".join(cells) + f" | {size / 1e6:.0f} |")
     print(f"\n{count} datasets, {total_steps:,} steps, {total_bytes / 1e9:.2f} GB")
+    replays = {task: levels["replay"] for task, levels in sorted(rows.items()) if "replay" in levels}
+    if replays:
+        print("\n| dataset | run | episodes | steps | success | mean return | MB | SHA-256 of main_data.hdf5 |")
+        print("|---|---|---|---|---|---|---|---|")
+        for d in replays.values():
+            run = d["run"] or {}
+            print(f"| {d['dataset_id']} | {run.get('algo')} seed {run.get('seed')}, {run.get('env_steps_recorded', 0):,} "
+                  f"env steps | {d['episodes']} | {d['steps']:,} | {d['success_rate']:.2f} | {d['mean_return']:,.0f} | "
+                  f"{d['bytes'] / 1e6:.0f} | `{d['sha256']}` |")
     if args.out:
         tmp = args.out.with_suffix(".tmp")
         tmp.write_text(json.dumps({"datasets": count, "steps": total_steps, "bytes": total_bytes,
