@@ -187,7 +187,7 @@ def plot(tasks: dict[str, dict], published: dict[str, dict], ranked_algo: str, o
     ax.set_xticks(x, names, rotation=90, fontsize=7)
     ax.set_ylabel("final success, 50 held-out variations")
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower left")
+    ax.legend(loc="center right")
     ax.set_title("Learnability: each task from its dense reward, final evaluation")
     common = [t for t in tasks if t in published and ranked_algo in tasks[t]["algos"]]
     ours = np.array([tasks[t]["algos"][ranked_algo]["auc"] for t in common])
