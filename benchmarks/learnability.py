@@ -207,6 +207,25 @@ def plot(tasks: dict[str, dict], published: dict[str, dict], ranked_algo: str, o
     plt.close(fig)
 
 
+def summary_markdown(summary: dict) -> str:
+    """The summary's figures as Markdown bullets (generated, so the prose never lags the table)."""
+    lines = [
+        f"- **{summary['at_or_above_0.9']} of {summary['tasks']} tasks at or above 0.9** (the best learner's mean "
+        f"final success), {summary['above_0.5']} above 0.5; below 0.9: "
+        + (", ".join(summary["below_0.9"]) or "none") + "."
+    ]
+    corr = summary["spearman"]
+    if corr:
+        lines.append(
+            f"- Spearman's rank correlation of our difficulty ({summary['spearman_algo']}) with the published one, "
+            f"over {corr['tasks']} tasks: **{corr['rho']:.2f}**, 95% bootstrap interval "
+            f"[{corr['ci95'][0]:.2f}, {corr['ci95'][1]:.2f}], p = {corr['p_value']:.3f}.")
+        worst = "; ".join(f"{d['task']} (rank {d['our_rank']:g} here, {d['published_rank']:g} published)"
+                          for d in summary["most_disagreeing"][:5])
+        lines.append(f"- Ranks that differ most (1 = easiest): {worst}.")
+    return "\n".join(lines)
+
+
 def steps(n: int) -> str:
     """``40k``, ``1.2M``."""
     return f"{n / 1e3:.0f}k" if n < 1e6 else f"{n / 1e6:.1f}M"
@@ -267,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary, "tasks": tasks, "published": published,
         "published_source": "nicklashansen/tdmpc2 results/sac/mw-<task>.csv (benchmarks/published/SOURCES.md)"})
     plot(tasks, published, args.rank_algo, out / "learnability.png")
-    table = markdown(tasks, published)
+    table = summary_markdown(summary) + "\n\n" + markdown(tasks, published)
     with atomic_path(out / "learnability.md") as tmp, open(tmp, "w") as f:
         f.write(table + "\n")
     print(table)

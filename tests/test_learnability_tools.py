@@ -73,3 +73,13 @@ def test_reward_probe_table_lists_the_runs_that_failed():
              "diagnosis": reward_probe.diagnose(0.4, 0.85)}]
     table = reward_probe.markdown(rows).splitlines()
     assert len(table) == 3 and "ppo-push-s0" in table[2] and "0.85 (0.90)" in table[2]
+
+
+def test_learnability_summary_bullets_carry_the_figures():
+    summary = {"tasks": 3, "at_or_above_0.9": 2, "above_0.5": 2, "below_0.9": ["hammer"], "spearman_algo": "ppo",
+               "spearman": {"rho": 0.5, "p_value": 0.2, "ci95": [-0.1, 0.9], "tasks": 3},
+               "most_disagreeing": [{"task": "hammer", "our_rank": 3.0, "published_rank": 1.0}]}
+    text = learnability.summary_markdown(summary)
+    assert "2 of 3 tasks at or above 0.9" in text and "below 0.9: hammer." in text
+    assert "**0.50**, 95% bootstrap interval [-0.10, 0.90]" in text and "hammer (rank 3 here, 1 published)" in text
+    assert "Spearman" not in learnability.summary_markdown({**summary, "spearman": None})
