@@ -268,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for learnability.{csv,json,png}")
     parser.add_argument("--rank-algo", default="ppo", help="the algorithm whose difficulty is ranked")
     args = parser.parse_args(argv)
+    missing = [p for p in args.paths if not Path(p).is_dir()]
+    if missing:
+        print(f"error: not a directory: {', '.join(missing)} (give sweep or run directories)", file=sys.stderr)
+        return 2
     rows = [r for r in map(one_run, run_dirs(args.paths)) if r is not None]
     if not rows:
         print("error: no finished single-task run under " + ", ".join(args.paths), file=sys.stderr)
