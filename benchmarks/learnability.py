@@ -45,9 +45,9 @@ def run_dirs(paths: list[str]) -> list[Path]:
     for p in map(Path, paths):
         if is_run_dir(p):
             found.append(p)
-        else:
-            found += sorted(d for d in (p / "runs").iterdir() if is_run_dir(d)) if (p / "runs").is_dir() \
-                else sorted(d for d in p.iterdir() if is_run_dir(d))
+            continue
+        folder = p / "runs" if (p / "runs").is_dir() else p
+        found += sorted(d for d in folder.iterdir() if is_run_dir(d))
     return found
 
 

@@ -321,15 +321,24 @@ def _run_on_ray(
     cpus, gpus = sweep.resources.cpus, sweep.resources.gpus
     started_here = not ray.is_initialized()
     if started_here:
-        if address is None:
-            # Ray starts its workers at niceness 15, so on a shared machine any other process
-            # (a test suite, a run started by hand) takes the cores first and the runs' wall-clock
-            # stretches (seen: PPO on button-press-wall at 840 env steps/s beside one un-niced
-            # process, where button-press-topdown had run at 5,800 before it started). A local sweep's runs are the main job: they run at the driver's niceness,
-            # as `manyworld train` would. Set RAY_worker_niceness to choose otherwise.
-            os.environ.setdefault(WORKER_NICENESS, str(os.nice(0)))
-        ray.init(address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)  # fmt: skip
+        # Ray starts its workers at niceness 15, so on a shared machine any other process (a
+        # test suite, a run started by hand) takes the cores first and the runs' wall-clock
+        # stretches (seen: PPO on button-press-wall at 840 env steps/s beside one un-niced
+        # process, where button-press-topdown had run at 5,800 before it started). A local
+        # sweep's runs are the main job: they run at the driver's niceness, as `manyworld
+        # train` would. The setting is an increment over the raylet's niceness, which is the
+        # driver's: 0 keeps the driver's (measured: a driver at nice 5 gave workers nice 10
+        # with the setting 5, and 5 with 0). The local instance reads it when it starts; a user's
+        # own RAY_worker_niceness wins, and the driver's environment is left as it was.
+        own_setting = os.environ.get(WORKER_NICENESS)
+        if address is None and own_setting is None:
+            os.environ[WORKER_NICENESS] = "0"
+        try:
+            ray.init(address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)  # fmt: skip
+        finally:
+            if own_setting is None:
+                os.environ.pop(WORKER_NICENESS, None)
     events = []
     try:
         total = ray.cluster_resources()
