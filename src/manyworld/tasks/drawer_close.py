@@ -15,18 +15,28 @@ Randomization:
       closed handle itself.
 
 Success:
-    ``|handle - goal| <= 0.02``: the drawer is shut to within 2 cm.
+    ``|handle - goal| <= 0.03``: the drawer is shut to within 3 cm.
     Meta-World's threshold is 0.065 (a drawer left 6.5 cm open counts as
     closed). The hand starts right above the open drawer's front, and the
     flailing of a uniform random policy pushes the drawer in (pushes ratchet:
     nothing pulls it back out). With 0.065 that closes it far enough in 5.5 %
     of random episodes here (about 10 % with Meta-World's 0.09 m handle
-    height), above the 4 % a baseline may reach; with 0.02 it is 1.4 %
-    (2000 episodes), while the expert still succeeds in every variation.
+    height), above the 4 % a baseline may reach; with 0.03 it is 1.0 %
+    (20 of 2000 episodes, 95 % upper bound 1.4 %), while the expert
+    succeeds in every variation.
+
+    Why 3 cm and not 2 (v2): the way both learners found to shut the drawer
+    (PPO and SAC, trained on the dense reward) is to lower the open fingers
+    over the front panel, so that the panel sits between them, and push. The
+    rear finger, inside the drawer, meets the cabinet's top wall with the
+    handle 2.1-2.5 cm short of the goal: a drawer pushed as far as it goes
+    failed by one millimetre in most variations (PPO 0.32, SAC 0.84 at 1M
+    env steps), and which it did hinged on the fingers' contact, not on
+    the skill. 3 cm keeps the threshold at half of Meta-World's.
 
 Reward terms:
     - ``reach``: tolerance(|tcp - handle|, bound 0.04, margin 0.3).
-    - ``close``: tolerance(|handle - goal|, bound 0.02, margin 0.15).
+    - ``close``: tolerance(|handle - goal|, bound 0.03, margin 0.15).
     Reward = 10 on success, else 9 * (0.3 reach + 0.7 close).
 
 Version history:
@@ -57,7 +67,7 @@ from manyworld.tasks.families.drawer import (
 from manyworld.tasks.params import TaskParams, param
 from manyworld.tasks.rewards import RewardWeights
 
-SUCCESS_DISTANCE = 0.02
+SUCCESS_DISTANCE = 0.03  # v3; 0.02 in v1-v2 (see Success in the docstring)
 START_OPENING = 0.15  # how far the drawer is pulled out at the start
 
 
@@ -70,7 +80,7 @@ class DrawerCloseParams(TaskParams):
 class DrawerClose(Task):
     __doc__ = __doc__
     name = "drawer-close"
-    version = 2
+    version = 3
     Params = DrawerCloseParams
     reward_weights = RewardWeights(reach=0.3, close=0.7)
 
