@@ -59,20 +59,26 @@ def test_reward_probe_readings():
     assert reward_probe.diagnose(0.4, 0.88).startswith("plateau")
     assert reward_probe.diagnose(0.0, 0.2).startswith("later stages never reached")
     assert reward_probe.diagnose(0.3, 0.65).startswith("partway")
-    result = {"outcomes": [{"variation": 1, "return": [5.0], "success": [True]},
-                           {"variation": 0, "return": [3.0], "success": [False]}]}
-    returns, success = reward_probe.returns_and_success(result)
-    assert returns.tolist() == [3.0, 5.0] and success.tolist() == [False, True]
+
+
+def test_reward_probe_plays_the_held_out_variations_in_order():
+    bench = reward_probe.get_benchmark("MT1(reach)")
+    played = reward_probe.play(reward_probe.load_agent("expert"), bench)
+    assert played["success"].shape == (50,) and played["success"].all()
+    assert played["reached"].all() and (played["closest"] <= 0.05).all()  # reach: the hand is the object
+    assert (played["returns"] > 0).all()
 
 
 def test_reward_probe_table_lists_the_runs_that_failed():
     rows = [{"task": "reach", "run_dir": "x/ppo-reach-s0", "success": 1.0, "failed_episodes": 0,
              "failed_return_ratio_median": None, "failed_return_ratio_max": None, "diagnosis": "learned"},
             {"task": "push", "run_dir": "x/ppo-push-s0", "success": 0.4, "failed_episodes": 30,
-             "failed_return_ratio_median": 0.85, "failed_return_ratio_max": 0.9,
+             "failed_return_ratio_median": 0.85, "failed_return_ratio_max": 0.9, "failed_reached": 0.5,
+             "failed_grasped": None, "failed_closest_median": 0.123,
              "diagnosis": reward_probe.diagnose(0.4, 0.85)}]
     table = reward_probe.markdown(rows).splitlines()
     assert len(table) == 3 and "ppo-push-s0" in table[2] and "0.85 (0.90)" in table[2]
+    assert "| 0.50 | - | 12.3 |" in table[2]
 
 
 def test_learnability_summary_bullets_carry_the_figures():
