@@ -13,8 +13,12 @@ had the hand at the object (``near_object``) and that ever held it (``grasp_succ
 only for tasks whose expert grasps), against the expert's, and the closest the object came
 to its goal (``obj_to_target``, median over the failed episodes).
 
-    python benchmarks/reward_probe.py runs/sweeps/learnability-ppo/runs/ppo-* \\
+    python benchmarks/reward_probe.py runs/sweeps/learnability-*/runs/* \\
+        --only-below benchmarks/results/learnability/learnability.json \\
         --out benchmarks/results/learnability/reward_probe.json
+
+(``--only-below``: probe only the runs of the tasks that learnability.py's summary lists
+below 0.9.)
 
 also writes the Markdown table next to it (``reward_probe.md``).
 """
@@ -82,6 +86,15 @@ def play(agent, bench) -> dict[str, np.ndarray]:
             **{k: v[order] for k, v in seen.items()}}
 
 
+def run_task(run_dir: Path) -> str | None:
+    """The single task a run directory trained on (None for a multi-task run or no run)."""
+    try:
+        tasks = get_benchmark(read_json(run_dir / "config.json")["benchmark"]).train_tasks
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    return tasks[0] if len(tasks) == 1 else None
+
+
 def probe(run_dir: Path, expert_cache: dict[str, dict]) -> dict:
     """The learner against the expert, variation by variation, on the run's single task."""
     config = read_json(run_dir / "config.json")
@@ -126,10 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", help="single-task run directories")
     parser.add_argument("--out", required=True, help="JSON file for the results")
+    parser.add_argument("--only-below", type=Path, metavar="LEARNABILITY_JSON",
+                        help="probe only the runs of the tasks this learnability.json lists below 0.9")
     args = parser.parse_args(argv)
+    runs = list(map(Path, args.runs))
+    if args.only_below:
+        below = set(read_json(args.only_below)["summary"]["below_0.9"])
+        runs = [run for run in runs if run_task(run) in below]
     cache: dict[str, dict] = {}
     rows = []
-    for run in map(Path, args.runs):
+    for run in runs:
         try:
             row = probe(run, cache)
         except (ValueError, FileNotFoundError, KeyError) as err:

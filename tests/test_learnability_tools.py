@@ -89,3 +89,12 @@ def test_learnability_summary_bullets_carry_the_figures():
     assert "2 of 3 tasks at or above 0.9" in text and "below 0.9: hammer." in text
     assert "**0.50**, 95% bootstrap interval [-0.10, 0.90]" in text and "hammer (rank 3 here, 1 published)" in text
     assert "Spearman" not in learnability.summary_markdown({**summary, "spearman": None})
+
+
+def test_reward_probe_reads_a_runs_single_task(tmp_path):
+    for name, benchmark in (("one", "MT1(reach)"), ("many", "MT10")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text(f'{{"benchmark": "{benchmark}"}}')
+    assert reward_probe.run_task(tmp_path / "one") == "reach"
+    assert reward_probe.run_task(tmp_path / "many") is None  # the probe takes single-task runs
+    assert reward_probe.run_task(tmp_path / "absent") is None
