@@ -38,6 +38,7 @@ from manyworld.envs.batch_env import MAX_EPISODE_STEPS
 from manyworld.envs.rollout import run_episodes
 from manyworld.evaluation.agents import load_agent
 from manyworld.evaluation.results import atomic_path, read_json, write_json_atomic
+from manyworld.report.collect import read_run_record
 from manyworld.tasks.base import NUM_VARIATIONS
 
 SPLIT = "test"  # the 50 held-out variations, each played for the whole horizon
@@ -95,6 +96,16 @@ def run_task(run_dir: Path) -> str | None:
     return tasks[0] if len(tasks) == 1 else None
 
 
+def finished(run_dir: Path) -> bool:
+    """Whether the run reached its final evaluation (a run still training is not probed)."""
+    try:
+        read_run_record(run_dir)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"skipped: {err}", file=sys.stderr)
+        return False
+    return True
+
+
 def probe(run_dir: Path, expert_cache: dict[str, dict]) -> dict:
     """The learner against the expert, variation by variation, on the run's single task."""
     config = read_json(run_dir / "config.json")
@@ -146,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only_below:
         below = set(read_json(args.only_below)["summary"]["below_0.9"])
         runs = [run for run in runs if run_task(run) in below]
+    runs = [run for run in runs if finished(run)]
     cache: dict[str, dict] = {}
     rows = []
     for run in runs:

@@ -98,3 +98,4 @@ def test_reward_probe_reads_a_runs_single_task(tmp_path):
     assert reward_probe.run_task(tmp_path / "one") == "reach"
     assert reward_probe.run_task(tmp_path / "many") is None  # the probe takes single-task runs
     assert reward_probe.run_task(tmp_path / "absent") is None
+    assert not reward_probe.finished(tmp_path / "one")  # no evaluation yet: not probed
