@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
+from manyworld.evaluation.results import atomic_path, write_json_atomic
 from manyworld.tasks import get_task
 
 LEVELS = ("expert", "medium", "random")
@@ -75,11 +75,11 @@ def main() -> int:
         count += len(collected)
         print(f"| {task} | " + " | ".join(cells) + f" | {size / 1e6:.0f} |")
     print(f"\n{count} datasets, {total_steps:,} steps, {total_bytes / 1e9:.2f} GB")
-    replays = {task: levels["replay"] for task, levels in sorted(rows.items()) if "replay" in levels}
+    replays = [levels["replay"] for _, levels in sorted(rows.items()) if "replay" in levels]
     if replays:
         print("\n| dataset | run | episodes | steps | success | mean return | MB | SHA-256 of main_data.hdf5 |")
         print("|---|---|---|---|---|---|---|---|")
-        for d in replays.values():
+        for d in replays:
             run = d["run"] or {}
             print(f"| {d['dataset_id']} | {run.get('algo')} seed {run.get('seed')}, {run.get('env_steps_recorded', 0):,} "
                   f"env steps | {d['episodes']} | {d['steps']:,} | {d['success_rate']:.2f} | {d['mean_return']:,.0f} | "
@@ -92,16 +92,12 @@ def main() -> int:
             print(f"| {d['dataset_id']} | {d['episodes']} | {d['steps']:,} | {d['success_rate']:.2f} | "
                   f"{d['mean_return']:,.0f} | `{d['sha256']}` |")
     if args.out:
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"datasets": count, "steps": total_steps, "bytes": total_bytes,
-                                   "tasks": rows, "superseded": superseded}, indent=1))  # fmt: skip
-        os.replace(tmp, args.out)
+        write_json_atomic(args.out, {"datasets": count, "steps": total_steps, "bytes": total_bytes,
+                                     "tasks": rows, "superseded": superseded})  # fmt: skip
     if args.checksums:
-        current = [d for levels in rows.values() for lv, d in sorted(levels.items()) if lv in LEVELS]
-        replay = [levels["replay"] for levels in rows.values() if "replay" in levels]
-        tmp = args.checksums.with_suffix(".tmp")
-        tmp.write_text(checksum_page(sorted(current, key=lambda d: d["dataset_id"]), replay, superseded))
-        os.replace(tmp, args.checksums)
+        current = [d for levels in rows.values() for lv, d in levels.items() if lv in LEVELS]
+        with atomic_path(args.checksums) as tmp:
+            Path(tmp).write_text(checksum_page(sorted(current, key=lambda d: d["dataset_id"]), replays, superseded))
     return 0
 
 
