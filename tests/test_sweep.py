@@ -135,6 +135,31 @@ def test_a_sweep_dir_refuses_a_changed_config_but_takes_a_longer_budget(tmp_path
         prepare_sweep_dir(changed, tmp_path / "sw")
 
 
+def test_a_worker_exits_soon_after_its_driver_dies(tmp_path):
+    # a worker of a killed sweep must not train on: it would hold its run directory, or finish
+    # the run after the kill so that the re-run has nothing to resume
+    driver = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    worker_code = (
+        "import sys, time\n"
+        "from manyworld.sweep.runner import exit_with_parent, process_start_time\n"
+        f"exit_with_parent(({driver.pid}, process_start_time({driver.pid})), poll_s=0.05)\n"
+        "print('watching', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", worker_code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "watching"
+        assert worker.poll() is None  # the driver lives: the worker goes on
+        driver.kill()
+        driver.wait()
+        t0 = time.monotonic()
+        assert worker.wait(timeout=10) == 70
+        assert time.monotonic() - t0 < 2
+    finally:
+        driver.kill()
+        worker.kill()
+
+
 # ------------------------------------------------------------------ on Ray
 def test_a_sweep_run_is_bit_identical_to_the_same_run_started_by_hand(tmp_path):
     from manyworld.train.harness import RunConfig, train
@@ -175,8 +200,8 @@ def test_a_sweep_killed_with_kill_9_resumes_from_its_checkpoints(tmp_path):
     driver.wait()
     status = sweep_status(sweep_dir)
     assert status["counts"].get("finished", 0) < 4
-    # the orphaned workers notice their raylet is gone and let go of the run directories
-    deadline = time.monotonic() + 60
+    # the orphaned workers notice their driver is gone and let go of the run directories at once
+    deadline = time.monotonic() + 20
     while any(is_locked(run_dir_of(sweep_dir, r["name"])) for r in status["runs"]):
         assert time.monotonic() < deadline, "orphaned workers still hold run directories"
         time.sleep(0.5)

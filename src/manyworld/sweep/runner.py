@@ -149,20 +149,42 @@ def claim_cores(n: int) -> tuple[list[int], list[int]]:
     return [], []
 
 
-def exit_with_parent(poll_s: float = 1.0) -> None:
-    """End this process soon after its parent (the node's raylet) dies.
+def process_start_time(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot), or None if unknown.
+
+    A pid together with its start time names one process even after the pid is reused.
+    Linux only (``/proc``); elsewhere None, and nothing is watched.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22; fields 1-2 end at the ')'
+
+
+def exit_with_parent(driver: tuple[int, str] | None = None, poll_s: float = 0.25) -> None:
+    """End this process soon after its parent (the node's raylet) or the sweep's driver dies.
 
     A sweep killed with ``kill -9`` takes its local Ray instance with it, but
     its workers would train on, orphaned, holding their run directories; a
-    re-run would then wait for them. A daemon thread notices the new parent
-    and exits (the run resumes from its last checkpoint).
+    re-run would then wait for them, or find runs that an orphan finished
+    after the kill. The raylet can take 20 s to go (seen in CI, where tiny
+    runs went from their first checkpoint to their last in that time), so a
+    worker of a local instance also watches the driver itself, named by
+    ``driver`` = (pid, start time). A daemon thread exits the process when
+    either is gone; the run resumes from its last checkpoint.
     """
     import threading
 
     parent = os.getppid()
 
+    def alive() -> bool:
+        if os.getppid() != parent:
+            return False
+        return driver is None or process_start_time(driver[0]) == driver[1]
+
     def watch() -> None:
-        while os.getppid() == parent:
+        while alive():
             time.sleep(poll_s)
         os._exit(70)
 
@@ -175,9 +197,13 @@ def thread_env(cpus: int) -> dict[str, str]:
     return {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
 
 
-def train_one(sweep_dir: str, run: dict[str, Any], cpus: int) -> dict[str, Any]:
+def train_one(
+    sweep_dir: str, run: dict[str, Any], cpus: int, driver: tuple[int, str] | None = None
+) -> dict[str, Any]:
     """Train (or resume, or skip) one run of a sweep; the body of its Ray task.
 
+    ``driver`` (pid, start time) is the sweep's driver when it started the
+    local Ray instance itself: the worker exits when the driver dies.
     Never raises for a failure of the run itself: it returns an event with the
     error, and the traceback goes to the run's ``train.log``.
     """
@@ -189,7 +215,7 @@ def train_one(sweep_dir: str, run: dict[str, Any], cpus: int) -> dict[str, Any]:
 
     if ray.is_initialized():  # in a Ray worker (the tests also call this directly)
         event["node"] = ray.get_runtime_context().get_node_id()[:12]
-        exit_with_parent()
+        exit_with_parent(driver)
     if not (sweep_path / SWEEP_FILE).is_file():
         return {**event, "event": "failed", "error": (
             f"this node ({event['host']}) does not see the sweep directory {sweep_dir}; on a "
@@ -354,9 +380,12 @@ def _run_on_ray(
             max_retries=2,  # a crashed worker's run is retried, which resumes its last checkpoint
             runtime_env={"env_vars": thread_env(cpus)},
         )(train_one)
+        # a local instance's workers share this machine's pids: they can watch the driver
+        start = process_start_time(os.getpid()) if started_here and address is None else None
+        driver = (os.getpid(), start) if start is not None else None
         pending = {}
         for run in todo:
-            pending[task.remote(str(sweep_dir), run, cpus)] = run
+            pending[task.remote(str(sweep_dir), run, cpus, driver)] = run
             append_event(sweep_dir, {"run": run["name"], "event": "submitted",
                                      "resume_from": checkpoint_progress(
                                          run_dir_of(sweep_dir, run["name"]), run["budget"])})  # fmt: skip
