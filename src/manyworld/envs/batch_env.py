@@ -19,7 +19,7 @@ import numpy as np
 from gymnasium import spaces
 
 from manyworld.sim import scene as scene_lib
-from manyworld.sim.world import BatchSim, compile_spec
+from manyworld.sim.world import BACKENDS, compile_spec, make_sim
 from manyworld.tasks import obs as obs_lib
 from manyworld.tasks.base import DEFAULT_VARIATION_SEED, Task, get_task
 from manyworld.tasks.params import TaskParams
@@ -99,7 +99,10 @@ class BatchEnv:
             its 50 ``"test"`` variations, or fresh ``"random"`` parameters.
         variation_seed: seed of the published train/test variation sets.
         goal_visible: whether observation slots 36-38 hold the goal (else zeros).
-        num_threads: physics threads (0: one per CPU core).
+        num_threads: physics threads (0: one per CPU core) of the mujoco back-end.
+        backend: ``"mujoco"`` (MuJoCo's ``mujoco.batch``, the benchmark's physics) or
+            ``"warp"`` (MuJoCo Warp: float32, on ``device``; ``pip install -e '.[warp]'``).
+        device: the warp back-end's device ("cpu", "cuda:0"; None: Warp's default).
 
     Attributes:
         observation_space: of one world, ``Box(39,)`` float64.
@@ -118,12 +121,16 @@ class BatchEnv:
         variation_seed: int = DEFAULT_VARIATION_SEED,
         goal_visible: bool = True,
         num_threads: int = 0,
+        backend: str = "mujoco",
+        device: str | None = None,
     ):
         task_cls = get_task(task) if isinstance(task, str) else task
         if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
             raise ValueError(f"num_worlds must be a positive integer, got {num_worlds!r}")
         if not isinstance(max_episode_steps, (int, np.integer)) or max_episode_steps < 1:
             raise ValueError(f"max_episode_steps must be a positive integer, got {max_episode_steps!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if variations not in ("train", "test", "random"):
             raise ValueError(f"variations must be 'train', 'test' or 'random', got {variations!r}")
         self.task = task_cls()
@@ -137,7 +144,8 @@ class BatchEnv:
         self.rng = np.random.default_rng(seed)
 
         self.model = compile_spec(self.task.make_spec())
-        self.sim = BatchSim(self.model, self.num_worlds, num_threads)
+        self.backend = backend
+        self.sim = make_sim(self.model, self.num_worlds, num_threads, backend, device)
         self.task.bind(self.sim)
         self._bind_robot()
 
@@ -286,7 +294,7 @@ class BatchEnv:
         sim.mocap_pos[ids, self._goal_mocap] = task.goal(fields)
         sim.forward(ids)
         sim.step(ids, nstep=task.settle_steps * scene_lib.SUBSTEPS)
-        sim.batch.bind("time")[ids] = 0.0
+        sim.time[ids] = 0.0
         if sim.unstable()[ids].any():
             raise RuntimeError(f"{self.task_cls.name}: physics warning while settling variations "
                                f"{self.params[ids][sim.unstable()[ids]].tolist()}")

@@ -39,8 +39,7 @@ class WorldRenderer:
         if mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_CAMERA, camera) < 0:
             names = [self.model.camera(i).name for i in range(self.model.ncam)]
             raise ValueError(f"unknown camera {camera!r}; cameras: {', '.join(names)}")
-        sim.batch.get_data(world, self._data)
-        mujoco.mj_forward(self.model, self._data)
+        sim.get_data(world, self._data)
         if depth:
             self._renderer.enable_depth_rendering()
         else:

@@ -47,6 +47,7 @@ class BatchSim:
         self.batch = mujoco.batch.Batch(model, nsim=num_worlds, nthread=num_threads, persistent=True)
         b = self.batch
         self.state = b.state  # (N, nstate) full integration state rows
+        self.time = b.bind("time")
         self.qpos = b.bind("qpos")
         self.qvel = b.bind("qvel")
         self.ctrl = b.bind("ctrl")
@@ -129,11 +130,29 @@ class BatchSim:
         else:
             self.batch.warning[ids] = 0
 
-    def get_data(self, world: int) -> mujoco.MjData:
-        """A standalone MjData of one world, forwarded (for rendering)."""
-        data = self.batch.get_data(world)
+    def get_data(self, world: int, data: mujoco.MjData | None = None) -> mujoco.MjData:
+        """World ``world``'s state in an MjData (a new one if None), forwarded (for rendering)."""
+        data = self.batch.get_data(world, data)
         mujoco.mj_forward(self.model, data)
         return data
+
+
+BACKENDS = ("mujoco", "warp")
+
+
+def make_sim(model: mujoco.MjModel, num_worlds: int, num_threads: int = 0, backend: str = "mujoco",
+             device: str | None = None) -> BatchSim:
+    """The simulator of ``backend``: ``"mujoco"`` (``mujoco.batch``, threads on this
+    machine's cores) or ``"warp"`` (MuJoCo Warp on ``device``, float32)."""
+    if backend == "mujoco":
+        if device is not None:
+            raise ValueError(f"device={device!r} is for the warp back-end; the mujoco back-end runs on the CPU")
+        return BatchSim(model, num_worlds, num_threads)
+    if backend == "warp":
+        from manyworld.sim.warp_sim import WarpSim
+
+        return WarpSim(model, num_worlds, device=device)
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
 def _physical_memory() -> int | None:
