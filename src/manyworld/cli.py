@@ -73,7 +73,8 @@ def cmd_check(args) -> int:
     failed, results = [], []
     t0 = time.perf_counter()
     for k, name in enumerate(names, 1):
-        report = check_task(name, num_variations=args.variations, seed=args.seed)
+        report = check_task(name, num_variations=args.variations, seed=args.seed,
+                            backend=args.backend, device=args.device)
         print(report.format(), flush=True)
         elapsed = time.perf_counter() - t0
         eta = elapsed / k * (len(names) - k)
@@ -199,7 +200,8 @@ def cmd_demo(args) -> int:
     print("== tasks ==")
     cmd_list(argparse.Namespace(tasks=[]))
     print("\n== quality gate (10 variations per split) ==")
-    rc = cmd_check(argparse.Namespace(tasks=args.tasks, variations=10, seed=0, out=str(out / "check.json")))
+    rc = cmd_check(argparse.Namespace(tasks=args.tasks, variations=10, seed=0, out=str(out / "check.json"),
+                                      backend="mujoco", device=None))
     print("\n== renders ==")
     try:
         cmd_render(argparse.Namespace(tasks=[], camera="corner", out=str(out / "tasks.png"), seed=0,
@@ -365,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--variations", type=int, default=50, help="train and test variations to check (1-50)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", help="also write the reports as JSON")
+    s.add_argument("--backend", choices=["mujoco", "warp"], default="mujoco",
+                   help="simulator: mujoco (the benchmark's physics) or warp (MuJoCo Warp, float32)")
+    s.add_argument("--device", help="the warp back-end's device (cpu, cuda:0; default: Warp's)")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("render", help="render tasks offscreen to a PNG (a contact sheet for several)")

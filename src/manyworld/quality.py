@@ -8,8 +8,10 @@ gate over the registry.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import mujoco
@@ -306,7 +308,8 @@ def success_upper_bound(successes: int, episodes: int, confidence: float = CONFI
 
 
 def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, seed: int = 0,
-               random_repeats: int = RANDOM_REPEATS) -> GateReport:  # fmt: skip
+               random_repeats: int = RANDOM_REPEATS, backend: str = "mujoco",
+               device: str | None = None) -> GateReport:  # fmt: skip
     """Run the quality gate on one task.
 
     Args:
@@ -316,11 +319,14 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
         seed: seed of the random policy and the env.
         random_repeats: random-policy episodes per train variation (each with
             its own draws); the bound on its success rate tightens with more.
+        backend, device: the simulator every env of the gate runs on (see
+            :class:`~manyworld.envs.batch_env.BatchEnv`).
 
     Raises:
         ValueError: ``num_variations`` outside 1 to the task's variations per split.
     """
     task_cls = get_task(task) if isinstance(task, str) else task
+    make_env = functools.partial(BatchEnv, backend=backend, device=device)
     t0 = time.perf_counter()
     report = GateReport(task_cls.name)
     k = num_variations
@@ -347,7 +353,7 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
                f"{rewards.formula(weights)}: " + ("; ".join(problems) or "non-negative, sum to 1")
                if weights else "none declared (the reward is not checked against weights)")
 
-    env = BatchEnv(task_cls, k, seed=seed)
+    env = make_env(task_cls, k, seed=seed)
 
     # --- nothing solved at reset, and settled: 20 idle steps move no object > 2 mm
     env.set_task(train[:k])
@@ -401,9 +407,9 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
         raise ValueError(f"random_repeats must be a positive integer, got {random_repeats!r}")
     rng = np.random.default_rng(seed)
     m = len(train)
-    wide = BatchEnv(task_cls, m, seed=seed)
+    wide = make_env(task_cls, m, seed=seed)
     n = m * random_repeats
-    repeated = BatchEnv(task_cls, n, seed=seed)
+    repeated = make_env(task_cls, n, seed=seed)
     baselines = {
         "random": rollout(repeated, lambda o: rng.uniform(-1, 1, (n, 4)), np.tile(train, (random_repeats, 1)),
                           repeated.max_episode_steps, False),
@@ -424,7 +430,7 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
     # --- the hand pushing as hard as it can: each corner of the action box held
     # for a whole episode (the checks below cover these rollouts too)
     corners = len(EXTREME_ACTIONS)
-    pushed = BatchEnv(task_cls, corners, seed=seed)
+    pushed = make_env(task_cls, corners, seed=seed)
     extreme = rollout(pushed, lambda o: EXTREME_ACTIONS, np.resize(train, (corners, train.shape[1])),
                       pushed.max_episode_steps, False)
 
@@ -465,9 +471,10 @@ def check_task(task: str | type[Task], num_variations: int = NUM_VARIATIONS, see
                f"over every rollout including {corners} constant extreme actions held for an episode")
 
     # --- reproducibility
-    report.add("same seed, same bits", _same_bits(task_cls, seed), f"{DETERMINISM_STEPS} random steps, two envs")
-    a = BatchEnv(task_cls, 1, seed=seed)
-    b = BatchEnv(task_cls, 1, seed=seed + 1)
+    report.add("same seed, same bits", _same_bits(make_env, task_cls, seed),
+               f"{DETERMINISM_STEPS} random steps, two envs")
+    a = make_env(task_cls, 1, seed=seed)
+    b = make_env(task_cls, 1, seed=seed + 1)
     differ = not np.array_equal(_draws(a, 5), _draws(b, 5))
     report.add("different seeds, different variations", differ, "5 resets each under two seeds")
     report.seconds = time.perf_counter() - t0
@@ -478,10 +485,10 @@ def _draws(env: BatchEnv, resets: int) -> np.ndarray:
     return np.stack([env.reset()[1]["variation"][0] for _ in range(resets)])
 
 
-def _same_bits(task_cls: type[Task], seed: int) -> bool:
+def _same_bits(make_env: Callable[..., BatchEnv], task_cls: type[Task], seed: int) -> bool:
     trajectories = []
     for _ in range(2):
-        env = BatchEnv(task_cls, 4, seed=seed, variations="random")
+        env = make_env(task_cls, 4, seed=seed, variations="random")
         rng = np.random.default_rng(seed)
         obs, _ = env.reset(seed=seed)
         frames = [obs]
