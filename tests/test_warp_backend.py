@@ -135,3 +135,17 @@ def test_the_expert_succeeds_on_warp(pair):
         obs, _, _, _, info = env.step(expert(obs))
         success |= info["success"] > 0
     assert success.all()
+
+
+@warp
+def test_gymnasium_make_takes_the_backend():
+    pytest.importorskip("mujoco_warp")
+    import gymnasium as gym
+
+    import manyworld  # noqa: F401  (registers the ids)
+
+    env = gym.make("manyworld/reach-v2", backend="warp", device="cpu")
+    obs, _ = env.reset(seed=0)
+    obs, *_, info = env.step(env.action_space.sample())
+    assert obs.shape == (39,) and env.unwrapped.batch_env.backend == "warp"
+    assert not info["physics_warning"]

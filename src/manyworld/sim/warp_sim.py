@@ -92,12 +92,16 @@ class WarpSim(BatchSim):
         if num_worlds < 1:
             raise ValueError(f"num_worlds must be >= 1, got {num_worlds}")
         try:
-            import mujoco_warp as mjw
             import warp as wp
+
+            # Warp's banner and its per-kernel load lines are for Warp's developers, not a
+            # benchmark's users; set before MuJoCo Warp's import initialises Warp
+            wp.config.quiet = True
+            wp.config.log_level = max(wp.config.log_level, wp.LOG_WARNING)
+            import mujoco_warp as mjw
         except ImportError as err:
             raise ValueError(f"the warp back-end needs MuJoCo Warp: pip install -e '.[warp]' ({err})") from err
         self._mjw, self._wp = mjw, wp
-        wp.config.quiet = True
         self.model = model
         self.num_worlds = num_worlds
         self.device = wp.get_device(device)
