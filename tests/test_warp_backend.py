@@ -144,8 +144,11 @@ def test_gymnasium_make_takes_the_backend():
 
     import manyworld  # noqa: F401  (registers the ids)
 
-    env = gym.make("manyworld/reach-v2", backend="warp", device="cpu")
+    env = gym.make("manyworld/reach-v2", backend="warp", device="cpu", render_mode="rgb_array",
+                   width=64, height=48)  # fmt: skip
     obs, _ = env.reset(seed=0)
     obs, *_, info = env.step(env.action_space.sample())
     assert obs.shape == (39,) and env.unwrapped.batch_env.backend == "warp"
     assert not info["physics_warning"]
+    image = env.render()  # the renderer reads the world's state from the host rows
+    assert image.shape == (48, 64, 3) and image.std() > 0

@@ -321,7 +321,7 @@ class _Renders:
         self._renderers: dict[int, Any] = {}
 
     def frame(self, world: int) -> np.ndarray:
-        from manyworld.report.render import WorldRenderer
+        from manyworld.sim.render import WorldRenderer
 
         batch, local = self.env.unwrapped.world(world)
         key = id(batch)

@@ -1,7 +1,7 @@
 """Gymnasium adapters over :class:`BatchEnv`: the single ``Env`` (N = 1) and a ``VectorEnv``.
 
 Both run the same batched code path; the single env only squeezes the batch
-axis. Rendering goes through :mod:`manyworld.report.render`.
+axis. Rendering goes through :mod:`manyworld.sim.render`.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class ManyWorldEnv(gym.Env):
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' to make()")
             return None
-        from manyworld.report.render import WorldRenderer
+        from manyworld.sim.render import WorldRenderer
 
         if self._renderer is None:
             self._renderer = WorldRenderer(self.batch_env.model, *self._size)

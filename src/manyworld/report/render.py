@@ -1,55 +1,19 @@
-"""Offscreen rendering of batch worlds, contact sheets and videos.
+"""Images and videos of batch worlds: saving them, contact sheets.
 
-Works headless with ``MUJOCO_GL=egl`` or ``MUJOCO_GL=osmesa`` (set before
-MuJoCo creates a context). Each :class:`WorldRenderer` owns its own GL context,
-so several envs rendering in one process do not corrupt each other.
+The renderer itself is :class:`manyworld.sim.render.WorldRenderer` (re-exported
+here), below the envs that use it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import mujoco
 import numpy as np
 
+from manyworld.sim.render import WorldRenderer
 
-class WorldRenderer:
-    """Renders one world of a :class:`~manyworld.sim.world.BatchSim` from a named camera.
-
-    ``thumbnail=True`` is for small images (a report's GIF): a 512-texel shadow map and
-    no multisampling, about 4x faster under software GL (OSMesa) and alike at 96 pixels.
-    """
-
-    def __init__(self, model: mujoco.MjModel, height: int = 480, width: int = 480, *,
-                 thumbnail: bool = False):  # fmt: skip
-        self.model = model
-        quality = model.vis.quality
-        saved = (quality.shadowsize, quality.offsamples)
-        if thumbnail:
-            # the GL context reads these once, when it is made; the model is left as it was
-            quality.shadowsize, quality.offsamples = min(saved[0], 512), 0
-        try:
-            self._renderer = mujoco.Renderer(model, height=height, width=width)
-        finally:
-            quality.shadowsize, quality.offsamples = saved
-        self._data = mujoco.MjData(model)
-
-    def render(self, sim, world: int, camera: str = "corner", depth: bool = False) -> np.ndarray:
-        """An (H, W, 3) uint8 image (or (H, W) float depth) of ``world`` seen from ``camera``."""
-        if mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_CAMERA, camera) < 0:
-            names = [self.model.camera(i).name for i in range(self.model.ncam)]
-            raise ValueError(f"unknown camera {camera!r}; cameras: {', '.join(names)}")
-        sim.get_data(world, self._data)
-        if depth:
-            self._renderer.enable_depth_rendering()
-        else:
-            self._renderer.disable_depth_rendering()
-        self._renderer.update_scene(self._data, camera=camera)
-        return self._renderer.render().copy()
-
-    def close(self) -> None:
-        """Free the GL context."""
-        self._renderer.close()
+__all__ = ["WorldRenderer", "check_image_path", "check_video_path", "contact_sheet", "save_image",
+           "save_video"]
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
