@@ -14,6 +14,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from manyworld.envs.batch_env import BatchEnv
+from manyworld.envs.pixels import PixelObserver, check_obs_mode
 from manyworld.sim import scene as scene_lib
 from manyworld.tasks.base import Task
 
@@ -30,18 +31,30 @@ class ManyWorldEnv(gym.Env):
     Episodes truncate after ``max_episode_steps`` (500).
 
     Keyword arguments are those of :class:`BatchEnv`, plus ``render_mode``
-    (``"rgb_array"`` or ``"depth_array"``), ``camera`` and ``width``/``height``.
+    (``"rgb_array"`` or ``"depth_array"``), ``camera`` and ``width``/``height``, and the
+    pixel observations of :mod:`manyworld.envs.pixels`: ``obs_mode`` (``"state"``,
+    ``"pixels"``, ``"state+pixels"``), ``cameras`` (names, or a mapping to free-camera
+    placements), ``image_size`` (an int or (height, width)) and ``frame_stack``.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "depth_array"], "render_fps": RENDER_FPS}
 
     def __init__(self, task: str | type[Task], render_mode: str | None = None, camera: str = "corner",
-                 width: int = 480, height: int = 480, **kwargs: Any):
+                 width: int = 480, height: int = 480, obs_mode: str = "state", cameras: Any = ("corner",),
+                 image_size: int | tuple[int, int] = 84, frame_stack: int = 1, **kwargs: Any):  # fmt: skip
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, "
                              f"got {render_mode!r}")
+        check_obs_mode(obs_mode)
         self.batch_env = BatchEnv(task, 1, **kwargs)
-        self.observation_space = self.batch_env.observation_space
+        self.obs_mode = obs_mode
+        self.pixels = None
+        if obs_mode != "state":
+            height_px, width_px = (image_size, image_size) if isinstance(image_size, int) else image_size
+            self.pixels = PixelObserver(self.batch_env, cameras, width=width_px, height=height_px,
+                                        frame_stack=frame_stack)  # fmt: skip
+        self.observation_space = (self.pixels.space(obs_mode, self.batch_env.observation_space)
+                                  if self.pixels else self.batch_env.observation_space)  # fmt: skip
         self.action_space = self.batch_env.action_space
         self.render_mode = render_mode
         self._camera, self._size = camera, (height, width)
@@ -63,7 +76,8 @@ class ManyWorldEnv(gym.Env):
         # the step info's keys too (the evaluation of the initial state), so that recorders
         # expecting one info layout per step, such as Minari's DataCollector, accept a reset
         info = {**info, **self.batch_env.state_info()}
-        return obs[0], {k: _scalar(v[0]) if k != "variation" else v[0] for k, v in info.items()}
+        return self._observation(obs, reset=True), {k: _scalar(v[0]) if k != "variation" else v[0]
+                                                    for k, v in info.items()}  # fmt: skip
 
     def step(self, action):
         action = np.asarray(action, dtype=np.float64)
@@ -72,7 +86,13 @@ class ManyWorldEnv(gym.Env):
         obs, reward, terminated, truncated, info = self.batch_env.step(action[None])
         info = {k: _scalar(v[0]) for k, v in info.items()}
         info["variation"] = self.batch_env.params[0].copy()  # as at reset: one layout per step
-        return obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
+        return self._observation(obs), float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
+
+    def _observation(self, obs: np.ndarray, reset: bool = False):
+        if self.pixels is None:
+            return obs[0]
+        images = {name: frames[0] for name, frames in self.pixels.observe(reset=reset).items()}
+        return {"state": obs[0], **images} if self.obs_mode == "state+pixels" else images
 
     def set_task(self, params) -> None:
         """Pin a variation (or unpin with None) for later resets."""
@@ -93,6 +113,9 @@ class ManyWorldEnv(gym.Env):
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+        if self.pixels is not None:
+            self.pixels.close()
+            self.pixels = None
 
 
 class ManyWorldVectorEnv(VectorEnv):

@@ -35,9 +35,13 @@ class WorldRenderer:
             quality.shadowsize, quality.offsamples = saved
         self._data = mujoco.MjData(model)
 
-    def render(self, sim, world: int, camera: str = "corner", depth: bool = False) -> np.ndarray:
-        """An (H, W, 3) uint8 image (or (H, W) float depth) of ``world`` seen from ``camera``."""
-        if mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_CAMERA, camera) < 0:
+    def render(self, sim, world: int, camera: str | mujoco.MjvCamera = "corner", depth: bool = False
+               ) -> np.ndarray:  # fmt: skip
+        """An (H, W, 3) uint8 image (or (H, W) float depth) of ``world`` seen from ``camera``.
+
+        ``camera`` is a scene camera's name or a free ``mujoco.MjvCamera`` the caller placed.
+        """
+        if isinstance(camera, str) and mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_CAMERA, camera) < 0:
             names = [self.model.camera(i).name for i in range(self.model.ncam)]
             raise ValueError(f"unknown camera {camera!r}; cameras: {', '.join(names)}")
         sim.get_data(world, self._data)

@@ -1,0 +1,65 @@
+"""Pixel observations through gymnasium: spaces, dtypes, frame stacks, cameras that move."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import manyworld  # noqa: F401  (registers the ids)
+
+
+def _make(**kwargs):
+    return gym.make("manyworld/reach-v2", **kwargs)
+
+
+def test_pixels_pass_gymnasium_s_checker_in_every_mode():
+    for mode, keys in (("pixels", {"corner", "topview"}), ("state+pixels", {"state", "corner", "topview"})):
+        env = _make(obs_mode=mode, cameras=("corner", "topview"), image_size=(24, 32))
+        check_env(env.unwrapped, skip_render_check=True)
+        obs, _ = env.reset(seed=0)
+        assert set(obs) == keys and obs["corner"].shape == (24, 32, 3) and obs["corner"].dtype == np.uint8
+        assert env.observation_space.contains(obs)
+        if mode == "state+pixels":
+            assert obs["state"].shape == (39,)
+        env.close()
+
+
+def test_the_frame_stack_shifts_and_a_reset_refills_it():
+    env = _make(obs_mode="pixels", image_size=16, frame_stack=3)
+    obs, _ = env.reset(seed=0)
+    stack = obs["corner"]
+    assert stack.shape == (3, 16, 16, 3) and (stack == stack[:1]).all()  # the first frame, 3 times
+    moved = None
+    for _ in range(10):
+        moved, *_ = env.step(np.array([1.0, 0.0, 0.0, 0.0], np.float32))
+    frames = moved["corner"]
+    assert not np.array_equal(frames[0], frames[-1])  # the hand moved between them
+    nxt, *_ = env.step(np.array([1.0, 0.0, 0.0, 0.0], np.float32))
+    np.testing.assert_array_equal(nxt["corner"][:2], frames[1:])
+    again, _ = env.reset(seed=1)
+    assert (again["corner"] == again["corner"][:1]).all()
+
+
+def test_a_free_camera_is_placed_and_moved():
+    env = _make(obs_mode="pixels", image_size=24,
+                cameras={"corner": None, "mine": {"lookat": [0, 0.6, 0.1], "distance": 1.0, "azimuth": 90}})
+    obs, _ = env.reset(seed=0)
+    env.unwrapped.pixels.move_camera("mine", lookat=[0, 0.6, 0.1], distance=1.0, azimuth=0, elevation=-60)
+    moved, *_ = env.step(np.zeros(4, np.float32))
+    assert not np.array_equal(moved["mine"], obs["mine"])
+    with pytest.raises(ValueError, match="'corner' is not a free camera"):
+        env.unwrapped.pixels.move_camera("corner", distance=1.0)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"obs_mode": "rgb"}, "obs_mode must be one of state, pixels, state\\+pixels"),
+    ({"obs_mode": "pixels", "cameras": ("nowhere",)}, "unknown camera 'nowhere'; scene cameras: corner"),
+    ({"obs_mode": "pixels", "cameras": {"x": {"zoom": 2}}}, "a free camera takes"),
+    ({"obs_mode": "pixels", "frame_stack": 0}, "frame_stack must be a positive integer"),
+    ({"obs_mode": "pixels", "cameras": ()}, "cameras is empty"),
+])  # fmt: skip
+def test_bad_pixel_settings_are_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _make(**kwargs)
