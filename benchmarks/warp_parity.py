@@ -12,9 +12,11 @@ For each task, on the Warp back-end (``--device``):
 - env steps/s of both back-ends at the expert run's world count (2 x variations).
 
 Writes one JSON row per task as it goes (a rerun skips the tasks already in
-``--out``), so a long run over all 50 tasks can be stopped and continued.
+``--out``), so a long run over all 50 tasks can be stopped and continued, and the
+Markdown table of all rows beside it (``<out>.md``, for docs/backends.md).
 
     python benchmarks/warp_parity.py MT10 --device cpu --out benchmarks/results/warp/parity_cpu.json
+    python benchmarks/fill_tables.py docs/backends.md warp_parity=benchmarks/results/warp/parity_cpu.md
 """
 
 from __future__ import annotations
@@ -69,6 +71,24 @@ def drift(task: str, rows: np.ndarray, device: str | None) -> dict:
             "warp_unstable": int(envs[1].sim.unstable().sum())}  # fmt: skip
 
 
+def table(rows: list[dict]) -> str:
+    """The rows as a Markdown table, one line per task."""
+    header = ("| task | expert train | expert test | drift: hand / object (mm) | success agrees | "
+              "env steps/s: warp / mujoco (1 thread) |")
+    lines = [header, "|---|---|---|---|---|---|"]
+    for r in rows:
+        d = r["drift"]
+        lines.append(f"| {r['task']} | {r['expert_train_success']:.2f} | {r['expert_test_success']:.2f} | "
+                     f"{d['hand_m'] * 1000:.4f} / {d['object_m'] * 1000:.4f} | {d['success_agrees']}/{d['worlds']} | "
+                     f"{r['warp_steps_per_s_train']:.0f} / {r['mujoco_steps_per_s_1_thread']:,.0f} |")  # fmt: skip
+    k = rows[0]["variations"] if rows else 0
+    passed = sum(r["expert_passes"] for r in rows)
+    lines.append(f"\n{passed} of {len(rows)} tasks: the expert at or above {EXPERT_MIN_SUCCESS} on {k} train and "
+                 f"{k} test variations on the Warp back-end ({rows[0]['device'] if rows else '-'}); env steps/s "
+                 f"of the expert's train episode, {k} worlds, on each back-end.")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("tasks", nargs="+", help="task names or a tag (MT10, MT50)")
@@ -103,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         row["seconds"] = round(time.perf_counter() - t0, 1)
         rows.append(row)
         write_json_atomic(out, rows)
+        out.with_suffix(".md").write_text(table(rows))
         elapsed = time.perf_counter() - t_start
         print(f"{task}: expert train {row['expert_train_success']:.2f} test {row['expert_test_success']:.2f}, "
               f"drift hand {row['drift']['hand_m'] * 1000:.2f} mm object {row['drift']['object_m'] * 1000:.2f} mm, "
