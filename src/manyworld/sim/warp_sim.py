@@ -148,6 +148,11 @@ class WarpSim(BatchSim):
         mujoco.mj_getState(model, mujoco.MjData(model), self._default_row, _SPEC)
         self._unstable = np.zeros(n, dtype=bool)
         self._id_cache: dict[tuple[str, str], int] = {}
+        # each state field's host shape and dtype, read once (on a GPU, .numpy() is a copy)
+        self._host_form = {}
+        for name, _ in self._layout:
+            host = getattr(self._data, _FIELD_OF_COMPONENT[name]).numpy()
+            self._host_form[name] = (host.shape, host.dtype)
         self.state[:] = self._default_row
         self.forward()
 
@@ -155,11 +160,11 @@ class WarpSim(BatchSim):
     def _push(self) -> None:
         """Copy the host's rows into the device's state fields."""
         for name, cols in self._layout:
-            field = getattr(self._data, _FIELD_OF_COMPONENT[name])
+            shape, dtype = self._host_form[name]
             values = self.state[:, cols]
             if name == "mjSTATE_EQ_ACTIVE":
                 values = values != 0
-            field.assign(values.reshape(field.numpy().shape).astype(field.numpy().dtype))
+            getattr(self._data, _FIELD_OF_COMPONENT[name]).assign(values.reshape(shape).astype(dtype))
 
     def _pull(self, ids: np.ndarray | None) -> None:
         """Copy worlds ``ids``' state and outputs back from the device (all if None)."""
