@@ -129,6 +129,10 @@ class WarpSim(BatchSim):
         self.ctrl = self.state[:, cols.get("mjSTATE_CTRL", slice(0, 0))]
         self.mocap_pos = self.state[:, cols.get("mjSTATE_MOCAP_POS", slice(0, 0))].reshape(n, model.nmocap, 3)
         self.mocap_quat = self.state[:, cols.get("mjSTATE_MOCAP_QUAT", slice(0, 0))].reshape(n, model.nmocap, 4)
+        # a reshape that had to copy would silently drop the tasks' writes
+        for view in (self.time, self.qpos, self.qvel, self.ctrl, self.mocap_pos, self.mocap_quat):
+            if view.size and not np.shares_memory(view, self.state):
+                raise RuntimeError("a state view of the warp back-end is a copy; writes would be lost")
         # outputs: read-only to the tasks, as mujoco.batch's bound outputs are
         self._outputs = {
             "xpos": np.zeros((n, model.nbody, 3)),
