@@ -63,3 +63,25 @@ def test_a_free_camera_is_placed_and_moved():
 def test_bad_pixel_settings_are_refused_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
         _make(**kwargs)
+
+
+@pytest.mark.parametrize("mode", ["NextStep", "SameStep"])
+def test_the_vector_env_restarts_the_stack_of_a_world_it_resets(mode):
+    from gymnasium.vector import AutoresetMode
+
+    envs = gym.make_vec("manyworld/reach-v2", num_envs=2, obs_mode="state+pixels", image_size=16,
+                        frame_stack=2, max_episode_steps=3, autoreset_mode=AutoresetMode(mode))
+    obs, _ = envs.reset(seed=0)
+    assert envs.observation_space.contains(obs) and obs["corner"].shape == (2, 2, 16, 16, 3)
+    push = np.tile(np.array([1.0, 0.0, 0.0, 0.0], np.float32), (2, 1))
+    for _ in range(3):
+        obs, _, _, truncated, info = envs.step(push)
+    assert truncated.all()  # the third step ends both episodes
+    if mode == "SameStep":
+        assert set(info["final_obs"]) == {"state", "corner"}
+        assert not (info["final_obs"]["corner"] == info["final_obs"]["corner"][:, :1]).all()
+    else:
+        obs, *_ = envs.step(push)  # the step that restarts them
+    stacks = obs["corner"]
+    assert (stacks == stacks[:, :1]).all()  # a new episode's stack: its first frame twice
+    envs.close()

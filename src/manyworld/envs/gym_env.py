@@ -127,21 +127,33 @@ class ManyWorldVectorEnv(VectorEnv):
     reward 0 (the action is ignored). ``autoreset_mode=AutoresetMode.SAME_STEP``
     resets in the same step instead and puts the last observation of the
     finished episode in ``info["final_obs"]`` (with ``info["_final_obs"]`` the
-    mask of worlds that finished).
+    mask of worlds that finished). ``obs_mode``, ``cameras``, ``image_size`` and
+    ``frame_stack`` give pixel observations as for :class:`ManyWorldEnv`; a world
+    that restarts starts a new frame stack.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array"],
                 "render_fps": RENDER_FPS}
 
     def __init__(self, task: str | type[Task], num_envs: int = 1,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **kwargs: Any):
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, obs_mode: str = "state",
+                 cameras: Any = ("corner",), image_size: int | tuple[int, int] = 84, frame_stack: int = 1,
+                 **kwargs: Any):  # fmt: skip
+        check_obs_mode(obs_mode)
         self.batch_env = BatchEnv(task, num_envs, **kwargs)
+        self.obs_mode = obs_mode
+        self.pixels = None
+        if obs_mode != "state":
+            height_px, width_px = (image_size, image_size) if isinstance(image_size, int) else image_size
+            self.pixels = PixelObserver(self.batch_env, cameras, width=width_px, height=height_px,
+                                        frame_stack=frame_stack)  # fmt: skip
         self.num_envs = num_envs
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         if self.autoreset_mode == AutoresetMode.DISABLED:
             raise ValueError("autoreset_mode DISABLED is not supported: use BatchEnv for manual resets")
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.single_observation_space = self.batch_env.observation_space
+        self.single_observation_space = (self.pixels.space(obs_mode, self.batch_env.observation_space)
+                                         if self.pixels else self.batch_env.observation_space)  # fmt: skip
         self.single_action_space = self.batch_env.action_space
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
@@ -153,7 +165,8 @@ class ManyWorldVectorEnv(VectorEnv):
         if options and "params" in options:
             self.batch_env.set_task(options["params"])
         self._pending_reset[:] = False
-        return self.batch_env.reset(seed=seed)
+        obs, info = self.batch_env.reset(seed=seed)
+        return self._observation(obs, restarted=np.ones(self.num_envs, bool)), info
 
     def step(self, actions):
         env = self.batch_env
@@ -170,21 +183,35 @@ class ManyWorldVectorEnv(VectorEnv):
             terminated[done] = False
             truncated[done] = False
         else:
+            done = np.zeros(self.num_envs, bool)
             obs, reward, terminated, truncated, info = env.step(actions)
         finished = terminated | truncated
+        observation = self._observation(obs, restarted=done)
         if self.autoreset_mode == AutoresetMode.SAME_STEP and finished.any():
-            info = dict(info, final_obs=obs.copy(), _final_obs=finished.copy())
+            info = dict(info, final_obs=observation, _final_obs=finished.copy())
             reset_obs, _ = env.reset(ids=finished)
             obs = np.where(finished[:, None], reset_obs, obs)
+            observation = self._observation(obs, restarted=finished, only_restarted=True)
         else:
             self._pending_reset = finished.copy()
-        return obs, reward, terminated, truncated, info
+        return observation, reward, terminated, truncated, info
+
+    def _observation(self, obs: np.ndarray, restarted: np.ndarray, only_restarted: bool = False):
+        """The batch's observation; with pixels, render the worlds (restarted ones start a new stack)."""
+        if self.pixels is None:
+            return obs
+        if not only_restarted and (~restarted).any():
+            self.pixels.observe(np.flatnonzero(~restarted))
+        images = self.pixels.observe(np.flatnonzero(restarted), reset=True)
+        return {"state": obs, **images} if self.obs_mode == "state+pixels" else images
 
     def set_task(self, params, ids=None) -> None:
         """Pin variations of worlds ``ids`` (see :meth:`BatchEnv.set_task`)."""
         self.batch_env.set_task(params, ids)
 
     def close_extras(self, **kwargs):
+        if self.pixels is not None:
+            self.pixels.close()
         self.batch_env.close()
 
 
