@@ -126,15 +126,18 @@ def test_warp_state_round_trips_and_inactive_worlds_stay_put(pair):
 
 
 @warp
-def test_the_expert_succeeds_on_warp(pair):
-    _, env = pair
-    expert = get_task("push").expert
-    obs, _ = env.reset(seed=1)
+def test_the_expert_succeeds_on_64_warp_worlds():
+    # the "done means": BatchEnv("push", 64, backend="warp") runs the expert to success
+    pytest.importorskip("mujoco_warp")
+    task = get_task("push")
+    env = BatchEnv("push", 64, seed=0, backend="warp", device="cpu")
+    env.set_task(np.concatenate([task.variations("train")[:32], task.variations("test")[:32]]))
+    obs, _ = env.reset()
     success = np.zeros(env.num_worlds, bool)
-    for _ in range(300):
-        obs, _, _, _, info = env.step(expert(obs))
+    for _ in range(env.max_episode_steps):
+        obs, _, _, _, info = env.step(task.expert(obs))
         success |= info["success"] > 0
-    assert success.all()
+    assert success.mean() >= 0.95 and not env.sim.unstable().any()
 
 
 @warp
