@@ -59,6 +59,7 @@ def test_a_free_camera_is_placed_and_moved():
     ({"obs_mode": "pixels", "cameras": {"x": {"zoom": 2}}}, "a free camera takes"),
     ({"obs_mode": "pixels", "frame_stack": 0}, "frame_stack must be a positive integer"),
     ({"obs_mode": "pixels", "cameras": ()}, "cameras is empty"),
+    ({"obs_mode": "pixels", "image_size": (8, 8, 3)}, "image_size must be an int or \\(height, width\\)"),
 ])  # fmt: skip
 def test_bad_pixel_settings_are_refused_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -14,7 +14,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from manyworld.envs.batch_env import BatchEnv
-from manyworld.envs.pixels import PixelObserver, check_obs_mode
+from manyworld.envs.pixels import check_obs_mode, pixel_observer
 from manyworld.sim import scene as scene_lib
 from manyworld.tasks.base import Task
 
@@ -48,11 +48,7 @@ class ManyWorldEnv(gym.Env):
         check_obs_mode(obs_mode)
         self.batch_env = BatchEnv(task, 1, **kwargs)
         self.obs_mode = obs_mode
-        self.pixels = None
-        if obs_mode != "state":
-            height_px, width_px = (image_size, image_size) if isinstance(image_size, int) else image_size
-            self.pixels = PixelObserver(self.batch_env, cameras, width=width_px, height=height_px,
-                                        frame_stack=frame_stack)  # fmt: skip
+        self.pixels = pixel_observer(self.batch_env, obs_mode, cameras, image_size, frame_stack)
         self.observation_space = (self.pixels.space(obs_mode, self.batch_env.observation_space)
                                   if self.pixels else self.batch_env.observation_space)  # fmt: skip
         self.action_space = self.batch_env.action_space
@@ -142,11 +138,7 @@ class ManyWorldVectorEnv(VectorEnv):
         check_obs_mode(obs_mode)
         self.batch_env = BatchEnv(task, num_envs, **kwargs)
         self.obs_mode = obs_mode
-        self.pixels = None
-        if obs_mode != "state":
-            height_px, width_px = (image_size, image_size) if isinstance(image_size, int) else image_size
-            self.pixels = PixelObserver(self.batch_env, cameras, width=width_px, height=height_px,
-                                        frame_stack=frame_stack)  # fmt: skip
+        self.pixels = pixel_observer(self.batch_env, obs_mode, cameras, image_size, frame_stack)
         self.num_envs = num_envs
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         if self.autoreset_mode == AutoresetMode.DISABLED:

@@ -131,6 +131,18 @@ class PixelObserver:
         self._renderer.close()
 
 
+def pixel_observer(env, obs_mode: str, cameras: Any, image_size: Any, frame_stack: int
+                   ) -> PixelObserver | None:  # fmt: skip
+    """The observer for ``obs_mode`` (None for ``"state"``); ``image_size`` is an int or (height, width)."""
+    check_obs_mode(obs_mode)
+    if obs_mode == "state":
+        return None
+    size = (image_size, image_size) if isinstance(image_size, (int, np.integer)) else tuple(np.ravel(image_size))
+    if len(size) != 2:
+        raise ValueError(f"image_size must be an int or (height, width), got {image_size!r}")
+    return PixelObserver(env, cameras, width=size[1], height=size[0], frame_stack=frame_stack)
+
+
 def check_obs_mode(obs_mode: str) -> None:
     """Refuse an unknown ``obs_mode``, naming the choices."""
     if obs_mode not in OBS_MODES:
