@@ -15,10 +15,9 @@ import sys
 
 import numpy as np
 
-from manyworld.benchmarks.suites import TAGS
 from manyworld.envs.batch_env import BatchEnv
 from manyworld.evaluation.results import write_json_atomic
-from manyworld.tasks.base import get_task, task_names
+from manyworld.tasks.base import get_task, tasks_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--variations", type=int, default=5)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    names = task_names() if args.tasks == ["all"] else [
-        t for n in args.tasks for t in (task_names(tag=n) if n in TAGS else [get_task(n).name])]
+    names = tasks_of(args.tasks)
     rows = []
     rng = np.random.default_rng(0)
     for task in names:

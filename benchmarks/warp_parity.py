@@ -29,10 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from manyworld.benchmarks.suites import TAGS
 from manyworld.envs.batch_env import BatchEnv
 from manyworld.evaluation.results import write_json_atomic
-from manyworld.tasks.base import get_task, task_names
+from manyworld.tasks.base import get_task, tasks_of
 
 EXPERT_MIN_SUCCESS = 0.95
 
@@ -91,7 +90,7 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("tasks", nargs="+", help="task names or a tag (MT10, MT50)")
+    p.add_argument("tasks", nargs="+", help="task names, a tag (MT10, MT50) or 'all'")
     p.add_argument("--device", default="cpu", help="Warp device (cpu, cuda:0)")
     p.add_argument("--variations", type=int, default=10, help="train and test variations for the expert")
     p.add_argument("--drift-worlds", type=int, default=2)
@@ -100,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     rows = json.loads(out.read_text()) if out.exists() else []
     done = {r["task"] for r in rows}
-    every = [t for name in args.tasks for t in (task_names(tag=name) if name in TAGS else [get_task(name).name])]
-    names = [t for t in every if t not in done]
+    names = [t for t in tasks_of(args.tasks) if t not in done]
     t_start = time.perf_counter()
     for k, task in enumerate(names, 1):
         t0 = time.perf_counter()

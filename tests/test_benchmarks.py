@@ -33,7 +33,7 @@ from manyworld.benchmarks.wrappers import (
     RL2Observation,
 )
 from manyworld.envs.batch_env import BatchEnv
-from manyworld.tasks.base import get_task
+from manyworld.tasks.base import get_task, task_names, tasks_of
 
 # Tasks every tier of the suite has; the published benchmarks are tested as their tasks land.
 CORE = ("reach", "push", "pick-place", "peg-insert-side")
@@ -401,3 +401,12 @@ def test_continual_stage_env():
         make_env(seq, stage=3)
     with pytest.raises(ValueError, match="continual"):
         make_env(custom_mt(["reach"]), stage=0)
+
+
+def test_command_line_task_words_expand_tags_aliases_and_all():
+    assert tasks_of(["all"]) == tasks_of([]) == task_names()
+    mt10 = tasks_of(["MT10"])
+    assert sorted(mt10) == sorted(suites.MT10) and len(mt10) == 10
+    assert tasks_of(["reach", "MT10"])[0] == "reach" and len(tasks_of(["reach", "MT10"])) == 10  # once each
+    with pytest.raises(KeyError, match="did you mean 'reach'"):
+        tasks_of(["reahc"])

@@ -86,3 +86,20 @@ def test_the_vector_env_restarts_the_stack_of_a_world_it_resets(mode):
     stacks = obs["corner"]
     assert (stacks == stacks[:, :1]).all()  # a new episode's stack: its first frame twice
     envs.close()
+
+
+def test_a_vector_step_renders_each_world_once_and_restarts_only_the_finished_one():
+    envs = gym.make_vec("manyworld/reach-v2", num_envs=2, obs_mode="pixels", image_size=16, frame_stack=2)
+    envs.reset(seed=0)
+    observer = envs.pixels
+    rendered = []
+    render = observer._renderer.render
+    observer._renderer.render = lambda sim, world, camera: rendered.append(world) or render(sim, world, camera)
+    push = np.tile(np.array([1.0, 0.0, 0.0, 0.0], np.float32), (2, 1))
+    before, *_ = envs.step(push)
+    obs = envs._observation(np.zeros((2, 39)), restarted=np.array([True, False]))
+    assert rendered == [0, 1, 0, 1]  # one frame per world per call: nothing rendered and thrown away
+    stacks = obs["corner"]
+    assert (stacks[0] == stacks[0, :1]).all()  # world 0 restarted: its first frame twice
+    np.testing.assert_array_equal(stacks[1, 0], before["corner"][1, 1])  # world 1 shifted on
+    envs.close()

@@ -18,18 +18,9 @@ from manyworld.fileio import check_can_create
 
 
 def _tasks(names: list[str]) -> list[str]:
-    from manyworld.benchmarks.suites import TAGS
-    from manyworld.tasks.base import get_task, task_names
+    from manyworld.tasks.base import tasks_of
 
-    if not names or names == ["all"]:
-        return task_names()
-    out = []
-    for n in names:
-        if n in TAGS:
-            out += task_names(tag=n)
-        else:
-            out.append(get_task(n).name)
-    return out
+    return tasks_of(names)
 
 
 def _positive(flag: str, value: int) -> None:

@@ -192,9 +192,8 @@ class ManyWorldVectorEnv(VectorEnv):
         """The batch's observation; with pixels, render the worlds (restarted ones start a new stack)."""
         if self.pixels is None:
             return obs
-        if not only_restarted and (~restarted).any():
-            self.pixels.observe(np.flatnonzero(~restarted))
-        images = self.pixels.observe(np.flatnonzero(restarted), reset=True)
+        ids = np.flatnonzero(restarted) if only_restarted else None
+        images = self.pixels.observe(ids, reset=restarted)
         return {"state": obs, **images} if self.obs_mode == "state+pixels" else images
 
     def set_task(self, params, ids=None) -> None:

@@ -108,18 +108,20 @@ class PixelObserver:
             raise ValueError(f"{name!r} is not a free camera of this env; free cameras: {free}")  # noqa: TRY004
         self.cameras[name] = _free_camera(name, placement)
 
-    def observe(self, ids: np.ndarray | None = None, reset: bool = False) -> dict[str, np.ndarray]:
+    def observe(self, ids: np.ndarray | None = None, reset: bool | np.ndarray = False
+                ) -> dict[str, np.ndarray]:  # fmt: skip
         """Render worlds ``ids`` (all if None) from every camera; the stacks of all worlds.
 
-        ``reset=True`` fills those worlds' stacks with the new frame (a new episode
-        starts without frames of the last one).
+        ``reset`` (one flag, or a mask over all worlds) marks the worlds whose stack
+        restarts from the new frame: a new episode starts without frames of the last one.
         """
         ids = np.arange(self.env.num_worlds) if ids is None else np.asarray(ids)
+        restart = np.broadcast_to(np.asarray(reset, bool), (self.env.num_worlds,))
         for name, camera in self.cameras.items():
             stack = self._stacks[name]
             for world in ids:
                 frame = self._renderer.render(self.env.sim, int(world), camera)
-                if self.frame_stack == 1 or reset:  # a new episode's stack is its first frame k times
+                if self.frame_stack == 1 or restart[world]:  # a new episode's stack is its first frame k times
                     stack[world] = frame
                 else:
                     stack[world, :-1] = stack[world, 1:]

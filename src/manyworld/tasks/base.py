@@ -235,3 +235,22 @@ def task_names(tag: str | None = None) -> list[str]:
     from manyworld.tasks import builtin as _  # noqa: F401  (registers the built-in tasks)
 
     return sorted(n for n, t in _REGISTRY.items() if tag is None or tag in t.tags)
+
+
+def tasks_of(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Task names from a command line's words: names, aliases, benchmark tags (MT10) or ``all``.
+
+    Tags expand to their registered tasks in alphabetical order; a task named
+    twice is kept once, at its first place; an unknown name raises
+    :func:`get_task`'s error (with close matches).
+    """
+    from manyworld.benchmarks.suites import TAGS
+
+    if not names or list(names) == ["all"]:
+        return task_names()
+    out: list[str] = []
+    for name in names:
+        for task in task_names(tag=name) if name in TAGS else [get_task(name).name]:
+            if task not in out:
+                out.append(task)
+    return out
