@@ -73,6 +73,7 @@ class SmokeConfig:
     seed: int = 0
     worlds: int = 16
     image_size: int = 48
+    shadows: bool = False  # about 5x the frames/s under OSMesa (manyworld.sim.render)
     env_steps: int = 200_000
     epochs: int = 4
     minibatches: int = 8
@@ -155,7 +156,7 @@ def update(net: PixelActorCritic, cfg: SmokeConfig, params, opt_state, batch, ke
 def make_envs(cfg: SmokeConfig, num_envs: int):
     """Pixel-only reach worlds; SAME_STEP autoreset puts each episode's last frame in the info."""
     return gym.make_vec(f"manyworld/{TASK}-v2", num_envs=num_envs, obs_mode="pixels", cameras=CAMERA,
-                        image_size=cfg.image_size, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)  # fmt: skip
+                        image_size=cfg.image_size, shadows=cfg.shadows, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)  # fmt: skip
 
 
 def collect(envs, net, params, cfg: SmokeConfig, key, seed: int):
@@ -222,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, help="run folder: checkpoints, curve.csv, result.json")
     for field in dataclasses.fields(SmokeConfig):
-        p.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=field.default)
+        flag = f"--{field.name.replace('_', '-')}"
+        if isinstance(field.default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default)
+        else:
+            p.add_argument(flag, type=type(field.default), default=field.default)
     args = p.parse_args(argv)
     cfg = SmokeConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SmokeConfig)})
     if cfg.env_steps % (cfg.worlds * EPISODE_STEPS):

@@ -60,6 +60,7 @@ def test_a_free_camera_is_placed_and_moved():
     ({"obs_mode": "pixels", "frame_stack": 0}, "frame_stack must be a positive integer"),
     ({"obs_mode": "pixels", "cameras": ()}, "cameras is empty"),
     ({"obs_mode": "pixels", "image_size": (8, 8, 3)}, "image_size must be an int or \\(height, width\\)"),
+    ({"obs_mode": "pixels", "shadows": "no"}, "shadows must be True or False"),
 ])  # fmt: skip
 def test_bad_pixel_settings_are_refused_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -103,3 +104,16 @@ def test_a_vector_step_renders_each_world_once_and_restarts_only_the_finished_on
     assert (stacks[0] == stacks[0, :1]).all()  # world 0 restarted: its first frame twice
     np.testing.assert_array_equal(stacks[1, 0], before["corner"][1, 1])  # world 1 shifted on
     envs.close()
+
+
+def test_shadows_can_be_turned_off_and_reflections_are_never_drawn():
+    import mujoco
+
+    frames = {}
+    for shadows in (True, False):
+        env = _make(obs_mode="pixels", image_size=48, shadows=shadows)
+        frames[shadows], _ = env.reset(seed=0)
+        flags = env.unwrapped.pixels._renderer._renderer.scene.flags
+        assert flags[mujoco.mjtRndFlag.mjRND_SHADOW] == shadows and not flags[mujoco.mjtRndFlag.mjRND_REFLECTION]
+        env.close()
+    assert not np.array_equal(frames[True]["corner"], frames[False]["corner"])  # the hand's shadow is gone
