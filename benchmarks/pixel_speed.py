@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="84,128")
     p.add_argument("--worlds", default="1,16,256")
     p.add_argument("--settings", default="shadows+reflections,shadows,plain")
+    p.add_argument("--renderer", default="opengl", choices=("opengl", "warp"))
+    p.add_argument("--device", default=None, help="Warp device of --renderer warp (cpu, cuda:0)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
@@ -40,12 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(settings) - {"shadows+reflections", "shadows", "plain"}
     if unknown:
         p.error(f"unknown --settings {sorted(unknown)}; choose from shadows+reflections, shadows, plain")
+    if args.renderer == "warp" and "shadows+reflections" in settings:
+        p.error("the warp renderer has no reflections: --settings shadows,plain")
+    backend = {"backend": "warp", "device": args.device} if args.renderer == "warp" else {"num_threads": 1}
     for size, n, setting in ((int(s), int(w), v) for s in args.sizes.split(",") for w in args.worlds.split(",")
                              for v in settings):  # fmt: skip
-        env = BatchEnv(args.task, n, seed=0, num_threads=1)
+        env = BatchEnv(args.task, n, seed=0, **backend)
         env.reset()
         env.step(np.zeros((n, 4)))
-        pixels = PixelObserver(env, ("corner",), width=size, height=size, shadows=setting != "plain")
+        pixels = PixelObserver(env, ("corner",), width=size, height=size, shadows=setting != "plain",
+                               renderer=args.renderer)  # fmt: skip
         if setting == "shadows+reflections":
             pixels._renderer._renderer.scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = True
         pixels.observe()  # the GL context's first frame is not timed
@@ -58,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         fps = n / statistics.median(times)
         rows.append({"size": size, "worlds": n, "setting": setting, "frames_per_s": round(fps, 1)})
         print(f"{size}x{size}, {n} worlds, {setting}: {fps:,.0f} frames/s", flush=True)
-    write_json_atomic(args.out, {"machine": machine(), "gl": os.environ.get("MUJOCO_GL"), "task": args.task,
-                                 "rows": rows})  # fmt: skip
+    write_json_atomic(args.out, {"machine": machine(), "renderer": args.renderer, "device": args.device,
+                                 "gl": os.environ.get("MUJOCO_GL"), "task": args.task, "rows": rows})  # fmt: skip
     return 0
 
 

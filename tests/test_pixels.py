@@ -61,6 +61,8 @@ def test_a_free_camera_is_placed_and_moved():
     ({"obs_mode": "pixels", "cameras": ()}, "cameras is empty"),
     ({"obs_mode": "pixels", "image_size": (8, 8, 3)}, "image_size must be an int or \\(height, width\\)"),
     ({"obs_mode": "pixels", "shadows": "no"}, "shadows must be True or False"),
+    ({"obs_mode": "pixels", "renderer": "vulkan"}, "renderer must be one of opengl, warp"),
+    ({"obs_mode": "pixels", "renderer": "warp"}, "make the env with backend='warp'"),
 ])  # fmt: skip
 def test_bad_pixel_settings_are_refused_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):

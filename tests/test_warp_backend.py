@@ -155,3 +155,29 @@ def test_gymnasium_make_takes_the_backend():
     assert not info["physics_warning"]
     image = env.render()  # the renderer reads the world's state from the host rows
     assert image.shape == (48, 64, 3) and image.std() > 0
+
+
+@warp
+def test_the_warp_renderer_draws_every_world_from_the_host_rows():
+    pytest.importorskip("mujoco_warp")
+    from manyworld.envs.pixels import PixelObserver
+
+    env = BatchEnv("reach", 3, seed=0, backend="warp", device="cpu")
+    env.set_task(get_task("reach").variations("test")[:3])
+    env.reset()
+    pixels = PixelObserver(env, ("corner", "topview"), width=40, height=32, renderer="warp")
+    first = pixels.observe()
+    assert first["corner"].shape == (3, 32, 40, 3) and first["corner"].dtype == np.uint8
+    assert first["corner"].std() > 0
+    assert not np.array_equal(first["topview"][0], first["topview"][1])  # other goal, other image
+    for _ in range(5):
+        env.step(np.tile(np.array([1.0, 0.0, 0.0, 0.0], np.float32), (3, 1)))
+    moving = pixels.observe()
+    assert not np.array_equal(moving["corner"][0], first["corner"][0])  # the hand moved
+    for _ in range(3):  # world 1 sits out: its device copy steps on, its host row (the state) does not
+        env.sim.step(np.array([0, 2]))
+    later = pixels.observe()
+    np.testing.assert_array_equal(later["corner"][1], moving["corner"][1])
+    assert not np.array_equal(later["corner"][0], moving["corner"][0])
+    with pytest.raises(ValueError, match="draws scene cameras only"):
+        PixelObserver(env, {"mine": {"lookat": [0, 0.6, 0.1], "distance": 1.0}}, renderer="warp")

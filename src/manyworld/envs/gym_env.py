@@ -35,7 +35,8 @@ class ManyWorldEnv(gym.Env):
     pixel observations of :mod:`manyworld.envs.pixels`: ``obs_mode`` (``"state"``,
     ``"pixels"``, ``"state+pixels"``), ``cameras`` (names, or a mapping to free-camera
     placements), ``image_size`` (an int or (height, width)), ``frame_stack`` and
-    ``shadows`` (False renders about 5x faster under OSMesa).
+    ``shadows`` (False renders about 5x faster under OSMesa) and ``renderer`` (``"opengl"``,
+    or ``"warp"``: MuJoCo Warp's batch ray tracer, with ``backend="warp"``).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "depth_array"], "render_fps": RENDER_FPS}
@@ -43,14 +44,14 @@ class ManyWorldEnv(gym.Env):
     def __init__(self, task: str | type[Task], render_mode: str | None = None, camera: str = "corner",
                  width: int = 480, height: int = 480, obs_mode: str = "state", cameras: Any = ("corner",),
                  image_size: int | tuple[int, int] = 84, frame_stack: int = 1, shadows: bool = True,
-                 **kwargs: Any):  # fmt: skip
+                 renderer: str = "opengl", **kwargs: Any):  # fmt: skip
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, "
                              f"got {render_mode!r}")
         check_obs_mode(obs_mode)
         self.batch_env = BatchEnv(task, 1, **kwargs)
         self.obs_mode = obs_mode
-        self.pixels = pixel_observer(self.batch_env, obs_mode, cameras, image_size, frame_stack, shadows)
+        self.pixels = pixel_observer(self.batch_env, obs_mode, cameras, image_size, frame_stack, shadows, renderer)
         self.observation_space = (self.pixels.space(obs_mode, self.batch_env.observation_space)
                                   if self.pixels else self.batch_env.observation_space)  # fmt: skip
         self.action_space = self.batch_env.action_space
@@ -126,7 +127,7 @@ class ManyWorldVectorEnv(VectorEnv):
     resets in the same step instead and puts the last observation of the
     finished episode in ``info["final_obs"]`` (with ``info["_final_obs"]`` the
     mask of worlds that finished). ``obs_mode``, ``cameras``, ``image_size`` and
-    ``frame_stack`` (and ``shadows``) give pixel observations as for :class:`ManyWorldEnv`; a world
+    ``frame_stack`` (and ``shadows``, ``renderer``) give pixel observations as for :class:`ManyWorldEnv`; a world
     that restarts starts a new frame stack.
     """
 
@@ -136,11 +137,11 @@ class ManyWorldVectorEnv(VectorEnv):
     def __init__(self, task: str | type[Task], num_envs: int = 1,
                  autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, obs_mode: str = "state",
                  cameras: Any = ("corner",), image_size: int | tuple[int, int] = 84, frame_stack: int = 1,
-                 shadows: bool = True, **kwargs: Any):  # fmt: skip
+                 shadows: bool = True, renderer: str = "opengl", **kwargs: Any):  # fmt: skip
         check_obs_mode(obs_mode)
         self.batch_env = BatchEnv(task, num_envs, **kwargs)
         self.obs_mode = obs_mode
-        self.pixels = pixel_observer(self.batch_env, obs_mode, cameras, image_size, frame_stack, shadows)
+        self.pixels = pixel_observer(self.batch_env, obs_mode, cameras, image_size, frame_stack, shadows, renderer)
         self.num_envs = num_envs
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         if self.autoreset_mode == AutoresetMode.DISABLED:
