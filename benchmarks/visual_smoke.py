@@ -4,7 +4,7 @@ The agent sees one RGB image per step from a free camera that frames the goal re
 (``obs_mode="pixels"``; no state vector, so it must find the hand and the green goal
 marker in the image), and acts with a small convolutional actor-critic trained by PPO
 (clipped surrogate, GAE, entropy bonus; the Gaussian and GAE helpers of
-``manyworld.agents.onpolicy``). Each iteration is one 500-step episode of every world,
+``manyworld.agents.onpolicy``) over a patch embedding of the image. Each iteration is one 500-step episode of every world,
 so episodes start together and the last step bootstraps from the value of the final
 frame. At the end the deterministic policy (the Gaussian mean) is scored on the task's
 50 held-out (test) variations, one episode each, and set beside the random policy
@@ -74,7 +74,7 @@ class SmokeConfig:
     worlds: int = 16
     image_size: int = 48
     shadows: bool = False  # about 5x the frames/s under OSMesa (manyworld.sim.render)
-    env_steps: int = 200_000
+    env_steps: int = 400_000
     epochs: int = 4
     minibatches: int = 8
     lr: float = 3e-4
@@ -89,18 +89,27 @@ class SmokeConfig:
 
 # ------------------------------------------------------------------ NETWORK
 class PixelActorCritic(nn.Module):
-    """Two strided convolutions and a dense layer shared by a Gaussian policy head and a
-    value head (the Atari PPO torso of Mnih et al. 2015, halved for 48x48 images)."""
+    """A patch embedding (each 8x8 patch through one shared dense layer, as a vision
+    transformer's first layer) and a dense layer, shared by a Gaussian policy head and a
+    value head.
+
+    Why patches and not the Atari torso (strided convolutions, Mnih et al. 2015): on this
+    CPU, XLA's convolutions took 36 s per epoch of 8k 48x48 images, the patch embedding
+    0.4 s (the same minibatch gradient steps, measured side by side); on a GPU the
+    convolutions would be the usual choice.
+    """
 
     action_dim: int
     init_log_std: float
+    patch: int = 8
 
     @nn.compact
     def __call__(self, images: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        lead = images.shape[:-3]
-        x = images.reshape(-1, *images.shape[-3:]).astype(jnp.float32) / 255.0
-        x = nn.relu(nn.Conv(16, (8, 8), strides=4, padding="VALID")(x))
-        x = nn.relu(nn.Conv(32, (4, 4), strides=2, padding="VALID")(x))
+        lead, (h, w, c) = images.shape[:-3], images.shape[-3:]
+        p = self.patch
+        x = images.reshape(-1, h // p, p, w // p, p, c).astype(jnp.float32) / 255.0
+        x = x.transpose(0, 1, 3, 2, 4, 5).reshape(x.shape[0], (h // p) * (w // p), p * p * c)
+        x = nn.relu(nn.Dense(32)(x))  # one embedding per patch, weights shared over patches
         x = nn.relu(nn.Dense(256)(x.reshape(x.shape[0], -1)))
         mean = nn.Dense(self.action_dim, kernel_init=nn.initializers.orthogonal(0.01))(x)
         v = nn.Dense(1, kernel_init=nn.initializers.orthogonal(1.0))(x)[:, 0]
@@ -230,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument(flag, type=type(field.default), default=field.default)
     args = p.parse_args(argv)
     cfg = SmokeConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SmokeConfig)})
+    if cfg.image_size % 8:
+        p.error(f"--image-size must be a multiple of the 8-pixel patch, got {cfg.image_size}")
     if cfg.env_steps % (cfg.worlds * EPISODE_STEPS):
         p.error(f"--env-steps must be a multiple of worlds x {EPISODE_STEPS} = {cfg.worlds * EPISODE_STEPS}")
     out = Path(args.out)
@@ -269,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         flat = lambda x: jnp.asarray(x).reshape(-1, *np.shape(x)[2:])
         batch = {"obs": flat(roll["obs"]), "action": flat(roll["action"]), "log_prob": flat(roll["log_prob"]),
                  "advantage": flat(adv), "return": flat(ret)}  # fmt: skip
-        params, opt_state, metrics = update(net, cfg, params, opt_state, batch, k_upd)
+        params, opt_state, metrics = jax.block_until_ready(update(net, cfg, params, opt_state, batch, k_upd))
         wall = wall_before + time.perf_counter() - t0
         row = {"iteration": it + 1, "env_steps": (it + 1) * cfg.worlds * EPISODE_STEPS,
                "train_success": float(roll["success"].any(axis=0).mean()),
