@@ -161,6 +161,24 @@ def test_ppo_update_raises_logprob_of_good_actions_and_is_deterministic():
         assert np.array_equal(np.asarray(a), np.asarray(b))
 
 
+def test_the_learning_rate_decay_scales_each_adam_step():
+    # one epoch of one minibatch: Adam's step is proportional to the learning rate
+    cfg = PPO_CFG.replace(epochs=1, minibatches=1, lr_decay_steps=1000)
+    state = ppo.init_state(cfg, jax.random.key(0))
+    batch = _ppo_batch(cfg, state, 64)
+    before = ravel_pytree(state.policy)[0]
+    step = {scale: ravel_pytree(ppo.update(cfg, state, batch, jax.random.key(1), lr_scale=scale)[0].policy)[0]
+            - before for scale in (1.0, 0.25, 0.0)}  # fmt: skip
+    np.testing.assert_allclose(step[0.25], 0.25 * step[1.0], rtol=1e-3, atol=2e-7)  # float32 params ~1
+    assert float(jnp.abs(step[0.0]).max()) == 0.0 and float(jnp.abs(step[1.0]).max()) > 0
+    # without a decay the scale is not applied: the constant-rate update is the one it always was
+    constant = PPO_CFG.replace(epochs=1, minibatches=1)
+    assert not np.array_equal(
+        ravel_pytree(ppo.update(constant, state, batch, jax.random.key(1), lr_scale=0.0)[0].policy)[0], before)
+    with pytest.raises(ValueError, match="lr_decay_steps must be an integer >= 0"):
+        ppo.PPOConfig(lr_decay_steps=-1)
+
+
 def test_ppo_minibatches_drop_the_remainder():
     idx = np.asarray(onpolicy.minibatch_indices(jax.random.key(0), 100, 8))
     assert idx.shape == (8, 12) and len(np.unique(idx)) == 96 and idx.max() < 100

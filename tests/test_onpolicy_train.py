@@ -81,6 +81,25 @@ def test_same_seed_same_metrics_and_resume_refuses_another_config(tmp_path):
         train("trpo", "MT1(reach)", None, run, tmp_path / "r0", resume=True, progress=None)
 
 
+def test_the_learning_rate_decays_linearly_over_the_env_steps(tmp_path, monkeypatch):
+    from manyworld.agents import ppo
+
+    scales = []
+    real = ppo.update
+
+    def recording(cfg, state, batch, key, **kw):
+        scales.append(float(kw["lr_scale"]))
+        return real(cfg, state, batch, key, **kw)
+
+    monkeypatch.setattr(ppo, "update", recording)
+    cfg = PPOConfig(hidden=(16,), value_hidden=(16,), rollout_steps=40, epochs=1, minibatches=4,
+                    lr_decay_steps=640)  # fmt: skip
+    run = RunConfig(steps=640, worlds_per_task=4, log_interval=320, eval_interval=0, eval_variations=1,
+                    checkpoint_interval=0)  # fmt: skip
+    train("ppo", "MT1(reach)", cfg, run, tmp_path / "decay", progress=None)
+    np.testing.assert_allclose(scales, [1.0, 0.75, 0.5, 0.25])  # 160 env steps per iteration
+
+
 def test_bad_values_are_named():
     for kw, msg in [({"clip": 0.0}, "clip"), ({"rollout_steps": 0}, "rollout_steps"),
                     ({"activation": "gelu"}, "activation"), ({"gamma": 1.5}, "gamma")]:  # fmt: skip

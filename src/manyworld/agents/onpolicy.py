@@ -463,7 +463,9 @@ class OnPolicyTrainer:
         # ADVANTAGES AND UPDATE
         batch = _advantages(cfg, self.state, {**buf, "final_obs": collector.obs})
         self.key, k_upd = jax.random.split(self.key)
-        state, metrics = self._update(cfg, self.state, batch, k_upd)
+        decay = getattr(cfg, "lr_decay_steps", 0)  # PPO's linear learning-rate decay, if set
+        schedule = {"lr_scale": max(0.0, 1.0 - env_steps / decay)} if decay else {}
+        state, metrics = self._update(cfg, self.state, batch, k_upd, **schedule)
         if cfg.normalize_obs:
             stats = update_obs_stats(state.obs_stats, buf["obs"].reshape(-1, buf["obs"].shape[-1]))
             state = state._replace(obs_stats=stats)

@@ -74,6 +74,11 @@ class PPOConfig(OnPolicyConfig):
     """Hyperparameters of PPO / MT-PPO (sizes of everything are config, not code)."""
 
     lr: float = option(5e-4, "Adam learning rate of policy and value [Meta-World paper App. D]")
+    lr_decay_steps: int = option(
+        0,
+        "env steps over which the learning rate falls linearly to 0, set per iteration; 0 keeps "
+        "it constant [cleanrl ppo_continuous_action.py anneal_lr; Huang et al. 2022, detail 4]",
+    )
     adam_eps: float = option(1e-5, "Adam epsilon [Meta-World+ rainx0r/metaworld-algorithms]")
     max_grad_norm: float = option(
         1.0, "global gradient-norm clip over policy and value, 0 for none [Meta-World+]"
@@ -98,6 +103,8 @@ class PPOConfig(OnPolicyConfig):
         super().__post_init__()
         check_positive_float(self, "lr", "adam_eps", "clip")
         check_non_negative(self, "max_grad_norm", "value_clip", "entropy_coef", "value_coef")
+        if isinstance(self.lr_decay_steps, bool) or not isinstance(self.lr_decay_steps, int) or self.lr_decay_steps < 0:
+            raise ValueError(f"lr_decay_steps must be an integer >= 0 (0: constant), got {self.lr_decay_steps!r}")
         check_fraction(self, "gae_lambda")
         check_positive_int(self, "epochs", "minibatches")
 
@@ -171,7 +178,7 @@ def _loss(cfg: PPOConfig, params: dict, mb: dict):
 
 
 @partial(jax.jit, static_argnums=0)
-def update(cfg: PPOConfig, state: PPOState, batch: dict, key: jax.Array):
+def update(cfg: PPOConfig, state: PPOState, batch: dict, key: jax.Array, lr_scale: float | jax.Array = 1.0):
     """``cfg.epochs`` epochs of minibatch Adam steps on one on-policy batch, in one compiled call.
 
     Args:
@@ -181,6 +188,8 @@ def update(cfg: PPOConfig, state: PPOState, batch: dict, key: jax.Array):
             normalised; ``action`` (N, A); ``log_prob``, ``advantage``, ``return``
             and ``value`` (the old values, for value clipping), each (N,).
         key: PRNG key for the per-epoch permutations.
+        lr_scale: the learning rate's factor this iteration (with ``cfg.lr_decay_steps``;
+            scaling Adam's step scales its learning rate).
 
     Returns:
         The new state and metrics (``policy_loss``, ``value_loss``, ``entropy``,
@@ -194,6 +203,8 @@ def update(cfg: PPOConfig, state: PPOState, batch: dict, key: jax.Array):
         params, opt_state = carry
         grads, metrics = jax.grad(partial(_loss, cfg), has_aux=True)(params, mb)
         upd, opt_state = tx.update(grads, opt_state, params)
+        if cfg.lr_decay_steps:  # static: a constant rate compiles without the product
+            upd = jax.tree.map(lambda u: u * lr_scale, upd)
         return (optax.apply_updates(params, upd), opt_state), metrics
 
     def epoch(carry, k):
