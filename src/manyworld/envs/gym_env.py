@@ -34,9 +34,9 @@ class ManyWorldEnv(gym.Env):
     (``"rgb_array"`` or ``"depth_array"``), ``camera`` and ``width``/``height``, and the
     pixel observations of :mod:`manyworld.envs.pixels`: ``obs_mode`` (``"state"``,
     ``"pixels"``, ``"state+pixels"``), ``cameras`` (names, or a mapping to free-camera
-    placements), ``image_size`` (an int or (height, width)), ``frame_stack`` and
-    ``shadows`` (False renders about 5x faster under OSMesa) and ``renderer`` (``"opengl"``,
-    or ``"warp"``: MuJoCo Warp's batch ray tracer, with ``backend="warp"``).
+    placements), ``image_size`` (an int or (height, width)), ``frame_stack``, ``shadows``
+    (False renders about 5x faster under OSMesa) and ``renderer`` (``"opengl"``, or
+    ``"warp"``: MuJoCo Warp's batch ray tracer, with ``backend="warp"``).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "depth_array"], "render_fps": RENDER_FPS}
