@@ -177,8 +177,13 @@ class ReptileConfig:
         return dataclasses.replace(self, **kw)
 
     def inner(self) -> ppo.PPOConfig:
-        """The PPO config of the inner loop (the network and update fields)."""
-        names = {f.name for f in dataclasses.fields(ppo.PPOConfig)} - {"rollout_steps"}
+        """The PPO config of the inner loop (the network and update fields).
+
+        PPO fields this config does not have keep PPO's defaults (``lr_decay_steps``: a
+        constant inner rate; the outer step anneals through ``meta_step_final``).
+        """
+        ours = {f.name for f in dataclasses.fields(self)}
+        names = ({f.name for f in dataclasses.fields(ppo.PPOConfig)} & ours) - {"rollout_steps"}
         return ppo.PPOConfig(**{k: getattr(self, k) for k in names})
 
     def meta_step_at(self, iteration: int) -> float:
