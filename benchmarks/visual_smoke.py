@@ -94,9 +94,9 @@ class PixelActorCritic(nn.Module):
     value head.
 
     Why patches and not the Atari torso (strided convolutions, Mnih et al. 2015): on this
-    CPU, XLA's convolutions took 36 s per epoch of 8k 48x48 images, the patch embedding
-    0.4 s (the same minibatch gradient steps, measured side by side); on a GPU the
-    convolutions would be the usual choice.
+    CPU, XLA's convolutions took 39 s per epoch of 8k 48x48 images, the patch embedding
+    0.42 s (the same minibatch gradient steps, side by side:
+    ``benchmarks/pixel_torso_speed.py``); on a GPU the convolutions would be the usual choice.
     """
 
     action_dim: int
