@@ -21,21 +21,16 @@ from manyworld.bench import machine
 from manyworld.evaluation.results import write_json_atomic
 
 
-class AtariTorso(nn.Module):
+class ConvTorso(nn.Module):
+    """Two strided convolutions and a dense layer: ``layers`` is ((features, kernel, stride), ...)."""
+
+    layers: tuple[tuple[int, int, int], ...]
+
     @nn.compact
     def __call__(self, x):
         x = x.astype(jnp.float32) / 255.0
-        x = nn.relu(nn.Conv(16, (8, 8), strides=4, padding="VALID")(x))
-        x = nn.relu(nn.Conv(32, (4, 4), strides=2, padding="VALID")(x))
-        return nn.Dense(4)(nn.relu(nn.Dense(256)(x.reshape(x.shape[0], -1))))
-
-
-class TiledConvTorso(nn.Module):
-    @nn.compact
-    def __call__(self, x):
-        x = x.astype(jnp.float32) / 255.0
-        x = nn.relu(nn.Conv(32, (4, 4), strides=4, padding="VALID")(x))
-        x = nn.relu(nn.Conv(32, (3, 3), strides=2, padding="VALID")(x))
+        for features, kernel, stride in self.layers:
+            x = nn.relu(nn.Conv(features, (kernel, kernel), strides=stride, padding="VALID")(x))
         return nn.Dense(4)(nn.relu(nn.Dense(256)(x.reshape(x.shape[0], -1))))
 
 
@@ -75,10 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     images = jnp.asarray(np.random.default_rng(0).integers(0, 256, (args.images, 48, 48, 3), np.uint8))
     rows = []
-    for net in (AtariTorso(), TiledConvTorso(), PatchTorso()):
+    torsos = {"AtariTorso": ConvTorso(((16, 8, 4), (32, 4, 2))),
+              "TiledConvTorso": ConvTorso(((32, 4, 4), (32, 3, 2))), "PatchTorso": PatchTorso()}  # fmt: skip
+    for name, net in torsos.items():
         seconds = epoch_seconds(net, images, args.minibatches)
-        rows.append({"torso": type(net).__name__, "epoch_s": round(seconds, 3)})
-        print(f"{type(net).__name__}: {seconds:.2f} s per epoch of {args.images} images", flush=True)
+        rows.append({"torso": name, "epoch_s": round(seconds, 3)})
+        print(f"{name}: {seconds:.2f} s per epoch of {args.images} images", flush=True)
     write_json_atomic(args.out, {"machine": machine(), "jax": jax.__version__, "images": args.images,
                                  "minibatches": args.minibatches, "rows": rows})  # fmt: skip
     return 0
