@@ -20,8 +20,10 @@ Writes one JSON row per task as it goes (a rerun skips the tasks already in
 ``--out``), so a long run over all 50 tasks can be stopped and continued, and the
 Markdown table of all rows beside it (``<out>.md``, for docs/backends.md).
 
-    python benchmarks/warp_parity.py MT10 --device cpu --out benchmarks/results/warp/parity_cpu.json
-    python benchmarks/fill_tables.py docs/backends.md warp_parity=benchmarks/results/warp/parity_cpu.md
+    python benchmarks/warp_parity.py MT10 --device cpu --out benchmarks/results/warp/parity_cpu_mt10.json
+    python benchmarks/warp_parity.py all --device cpu --variations 50 --drift-worlds 0 \
+        --out benchmarks/results/warp/parity_cpu_all.json
+    python benchmarks/fill_tables.py BENCHMARKS.md warp_parity_all=benchmarks/results/warp/parity_cpu_all.md
 """
 
 from __future__ import annotations

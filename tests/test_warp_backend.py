@@ -123,6 +123,18 @@ def test_warp_state_round_trips_and_inactive_worlds_stay_put(pair):
     np.testing.assert_array_equal(env.sim.xpos[1], xpos[1])
     np.testing.assert_array_equal(env.sim.sensordata[1], touch[1])
     assert not np.array_equal(env.sim.state[0], before[0])
+    # code run on the device sees the host's rows (world 1's device copy stepped ahead
+    # above), and what it writes there changes nothing on the host
+    after = env.sim.state.copy()
+
+    def read_and_scribble(mjw, device_model, device_data):
+        qpos = device_data.qpos.numpy().copy()
+        device_data.qpos.zero_()
+        return qpos
+
+    seen = env.sim.run_on_device(read_and_scribble)
+    np.testing.assert_array_equal(seen[1], after[1, dict(state_layout(env.sim.model))["mjSTATE_QPOS"]])
+    np.testing.assert_array_equal(env.sim.state, after)
 
 
 @warp

@@ -43,25 +43,23 @@ class WarpBatchRenderer:
         self.sim = sim
         self.cameras = list(cameras)
         self.size = (int(height), int(width))
-        mjw, wp = sim._mjw, sim._wp
-        with wp.ScopedDevice(sim.device):
-            self._context = mjw.create_render_context(
-                model, nworld=sim.num_worlds, cam_res=(int(width), int(height)), render_rgb=True,
-                render_depth=False, cam_active=self.cameras, use_shadows=bool(shadows),
-            )  # fmt: skip
+        self._context = sim.run_on_device(lambda mjw, device_model, device_data: mjw.create_render_context(
+            model, nworld=sim.num_worlds, cam_res=(int(width), int(height)), render_rgb=True,
+            render_depth=False, cam_active=self.cameras, use_shadows=bool(shadows),
+        ))  # fmt: skip
         self._offsets = [int(a) for a in self._context.rgb_adr.numpy()]
 
     def render(self) -> dict[str, np.ndarray]:
         """``{camera: (N, H, W, 3) uint8}``: every world from every camera, at the host's state."""
         sim, ctx = self.sim, self._context
-        mjw, wp = sim._mjw, sim._wp
-        sim._push()
-        with wp.ScopedDevice(sim.device):
-            mjw.kinematics(sim._model, sim._data)
-            mjw.camlight(sim._model, sim._data)
-            mjw.refit_bvh(sim._model, sim._data, ctx)
-            mjw.render(sim._model, sim._data, ctx)
-        wp.synchronize_device(sim.device)
+
+        def draw(mjw, device_model, device_data) -> None:
+            mjw.kinematics(device_model, device_data)
+            mjw.camlight(device_model, device_data)
+            mjw.refit_bvh(device_model, device_data, ctx)
+            mjw.render(device_model, device_data, ctx)
+
+        sim.run_on_device(draw)
         # pixels are packed ABGR: bytes B, G, R, A in memory (little-endian)
         packed = ctx.rgb_data.numpy().view(np.uint8).reshape(sim.num_worlds, -1, 4)
         h, w = self.size

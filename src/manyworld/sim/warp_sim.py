@@ -28,11 +28,16 @@ for ``step``/``step1``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import mujoco
 import numpy as np
 
 from manyworld.sim import scene as scene_lib
 from manyworld.sim.world import BatchSim
+
+T = TypeVar("T")
 
 _SPEC = mujoco.mjtState.mjSTATE_INTEGRATION
 
@@ -184,12 +189,31 @@ class WarpSim(BatchSim):
         overflowed = (self._data.overflow.numpy() & self._overflow_mask) != 0
         self._unstable[rows] |= overflowed[rows] | ~np.isfinite(self.state).all(axis=1)[rows]
 
-    def _run(self, ids: np.ndarray | None, physics) -> None:
+    def run_on_device(self, work: Callable[[Any, Any, Any], T]) -> T:
+        """Run ``work(mujoco_warp, device_model, device_data)`` on the device at the host's state.
+
+        The host's rows are pushed first, so the device copy is the host's state
+        (a partial step leaves the other worlds' device copies ahead), and
+        nothing is copied back: the host's state is unchanged. For code that
+        reads the device state, such as the batch renderer
+        (:mod:`manyworld.sim.warp_render`); what ``work`` writes into the
+        device data is overwritten by the next push.
+
+        Returns:
+            What ``work`` returned, after the device has finished.
+        """
         self._push()
         with self._wp.ScopedDevice(self.device):
-            self._data.overflow.zero_()
-            physics()
+            result = work(self._mjw, self._model, self._data)
         self._wp.synchronize_device(self.device)
+        return result
+
+    def _run(self, ids: np.ndarray | None, physics) -> None:
+        def counted(mjw, model, data) -> None:
+            data.overflow.zero_()
+            physics()
+
+        self.run_on_device(counted)
         self._pull(None if ids is None else np.asarray(ids))
 
     # -------------------------------------------------------------- stepping
