@@ -410,7 +410,9 @@ def test_mt_same_seed_same_metrics(tmp_path):
 
 def test_bad_config_values_are_named():
     for kw, msg in [({"steps": 0}, "steps"), ({"eval_split": "val"}, "eval_split"),
-                    ({"eval_variations": 51}, "eval_variations")]:  # fmt: skip
+                    ({"eval_variations": 51}, "eval_variations"),
+                    ({"backend": "mjx"}, "backend must be one of mujoco, warp"),
+                    ({"device": "cuda:0"}, "add --backend warp")]:  # fmt: skip
         with pytest.raises(ValueError, match=msg):
             RunConfig(**kw)
     for kw, msg in [({"gamma": 1.0}, "gamma"), ({"hidden": ()}, "hidden"),

@@ -7,6 +7,7 @@ Warp caches them in ~/.cache/warp). Run them with ``pytest -m warp``.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import mujoco
@@ -193,3 +194,42 @@ def test_the_warp_renderer_draws_every_world_from_the_host_rows():
     assert not np.array_equal(later["corner"][0], moving["corner"][0])
     with pytest.raises(ValueError, match="draws scene cameras only"):
         PixelObserver(env, {"mine": {"lookat": [0, 0.6, 0.1], "distance": 1.0}}, renderer="warp")
+
+
+@warp
+def test_a_run_trains_on_warp_and_is_scored_on_the_benchmarks_physics(tmp_path):
+    pytest.importorskip("mujoco_warp")
+    from manyworld.agents.ppo import PPOConfig
+    from manyworld.train.harness import RunConfig, read_run_config, train
+
+    cfg = PPOConfig(hidden=(16,), value_hidden=(16,), rollout_steps=20, epochs=1, minibatches=1)
+    run = RunConfig(steps=80, worlds_per_task=2, log_interval=40, eval_interval=0, eval_variations=1,
+                    checkpoint_interval=40, backend="warp", device="cpu")  # fmt: skip
+    _, _, rows = train("ppo", "MT1(reach)", cfg, run, tmp_path / "run", progress=None)
+    assert rows[-1]["env_steps"] == 80 and rows[-1]["eval_success"] == rows[-1]["eval_success"]
+    assert read_run_config(tmp_path / "run")[3].backend == "warp"
+    result = json.loads(next((tmp_path / "run" / "evals").glob("step_*.json")).read_text())
+    assert result["protocol"]["kind"] == "MT"
+    # the device may change on resume (same physics elsewhere); the back-end may not
+    train("ppo", "MT1(reach)", cfg, run.replace(steps=120, device=""), tmp_path / "run", resume=True,
+          progress=None)  # fmt: skip
+    with pytest.raises(ValueError, match="backend"):
+        train("ppo", "MT1(reach)", cfg, run.replace(steps=160, backend="mujoco", device=""),
+              tmp_path / "run", resume=True, progress=None)  # fmt: skip
+
+
+@warp
+def test_backend_speed_times_both_backends_side_by_side(tmp_path):
+    pytest.importorskip("mujoco_warp")
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import backend_speed
+
+    out = tmp_path / "speed.json"
+    assert backend_speed.main(["MT1(reach)", "--worlds", "2", "--device", "cpu", "--steps", "4",
+                               "--repeats", "1", "--num-threads", "1", "--out", str(out)]) == 0  # fmt: skip
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["backend"] for r in rows] == ["mujoco", "warp"]
+    assert all(r["env_steps_per_s"] > 0 and r["worlds"] == 2 for r in rows)
+    assert "| MT1(reach) | 2 |" in out.with_suffix(".md").read_text()

@@ -47,6 +47,8 @@ def make_env(
     reward_normalization: str | None = None,
     episode_statistics: bool = True,
     num_threads: int = 0,
+    backend: str = "mujoco",
+    device: str | None = None,
 ) -> Any:
     """A benchmark's batched env: ``MultiTaskEnv`` + the benchmark's wrappers.
 
@@ -68,6 +70,8 @@ def make_env(
         reward_normalization: None, ``"scale"`` or ``"running"``
             (:class:`~manyworld.benchmarks.wrappers.NormalizeReward`).
         episode_statistics: add :class:`~manyworld.benchmarks.wrappers.EpisodeStatistics`.
+        num_threads, backend, device: the simulator of the task envs (see
+            :class:`~manyworld.benchmarks.multitask.MultiTaskEnv`).
 
     Raises:
         MissingTasksError: naming the benchmark's tasks that are not registered.
@@ -123,6 +127,8 @@ def make_env(
         variation_seed=bench.variation_seed,
         goal_visible=goal_visible,
         num_threads=num_threads,
+        backend=backend,
+        device=device,
     )
     if meta_batch is not None:
         env.set_tasks(sample_tasks(bench, meta_batch, split=split, rng=seed))

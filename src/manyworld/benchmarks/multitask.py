@@ -56,6 +56,9 @@ class MultiTaskEnv:
         variation_seed: seed of the tasks' published variation sets.
         goal_visible: goal in observation slots 36-38, else zeros.
         num_threads: physics threads per task env (0: one per core).
+        backend, device: the simulator of every task env (see
+            :class:`~manyworld.envs.batch_env.BatchEnv`): ``"mujoco"`` (the
+            benchmark's physics) or ``"warp"`` (MuJoCo Warp on ``device``).
 
     Attributes:
         task_names: the K task names.
@@ -77,6 +80,8 @@ class MultiTaskEnv:
         variation_seed: int = DEFAULT_VARIATION_SEED,
         goal_visible: bool = True,
         num_threads: int = 0,
+        backend: str = "mujoco",
+        device: str | None = None,
     ):
         names = [get_task(t).name for t in tasks]
         if not names:
@@ -96,6 +101,8 @@ class MultiTaskEnv:
             "variation_seed": variation_seed,
             "goal_visible": goal_visible,
             "num_threads": num_threads,
+            "backend": backend,
+            "device": device,
         }
         self.max_episode_steps = int(max_episode_steps)
         self.terminate_on_success = bool(terminate_on_success)

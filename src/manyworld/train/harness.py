@@ -87,6 +87,13 @@ class RunConfig:
     )
     keep_checkpoints: int = option(2, "newest checkpoints kept on disk")
     num_threads: int = option(0, "physics threads per task env (0: one per core)")
+    backend: str = option(
+        "mujoco",
+        "simulator of the training env: mujoco (the benchmark's physics, on the CPU) or warp "
+        "(MuJoCo Warp, float32, on --device); evaluations always run the benchmark's protocol "
+        "on mujoco, so scores compare across back-ends",
+    )
+    device: str = option("", "the warp back-end's device (cpu, cuda:0; empty: Warp's default)")
     record_episodes: bool = option(
         False,
         "record every training episode (raw observations, actions, env rewards, success and "
@@ -105,6 +112,13 @@ class RunConfig:
                 raise ValueError(f"{name} must be >= 0 (0 turns it off), got {getattr(self, name)}")
         if self.eval_split not in ("train", "test"):
             raise ValueError(f"eval_split must be 'train' or 'test', got {self.eval_split!r}")
+        from manyworld.sim.world import BACKENDS
+
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.device and self.backend != "warp":
+            raise ValueError(f"device={self.device!r} is for the warp back-end; add --backend warp "
+                             "or drop --device (the mujoco back-end runs on the CPU)")  # fmt: skip
 
     def replace(self, **kw: Any) -> RunConfig:
         return dataclasses.replace(self, **kw)
@@ -112,7 +126,7 @@ class RunConfig:
 
 #: Run fields a resume may change: budget, logging and machine settings, not the data.
 RESUME_MUTABLE = frozenset({"steps", "log_interval", "eval_interval", "eval_variations",
-                            "checkpoint_interval", "keep_checkpoints", "num_threads"})  # fmt: skip
+                            "checkpoint_interval", "keep_checkpoints", "num_threads", "device"})  # fmt: skip
 
 #: Metric columns every run logs, before the algorithm's own and the per-task ones.
 HARNESS_KEYS = (
@@ -417,6 +431,8 @@ def _train(
         **layout,
         seed=run.seed,
         num_threads=run.num_threads,
+        backend=run.backend,
+        device=run.device or None,
         **spec.env_options(cfg),
     )
     tasks = env.task_names
