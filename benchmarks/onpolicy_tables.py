@@ -6,6 +6,12 @@
 Each argument is ``LABEL=GLOB``: the run directories of one setting (one per seed). For every
 run it reads the **final** evaluation (the newest ``evals/step_*.json``, not the maximum over
 training), the env steps and wall-clock of the run, and the first evaluation at or above 0.9.
+With ``--budget-minutes M``, a run's score is its last evaluation completed within M minutes
+of wall-clock (what a run given that budget would have reported last; evaluations count in
+the wall-clock), for settings compared at a wall-clock budget (the MT10 "2 hours" figures):
+
+    python benchmarks/onpolicy_tables.py --budget-minutes 120 --per-task \
+        "MT-PPO, MT10=benchmarks/results/learning/onpolicy-v2/runs/mtppo-mt10-s?"
 Scores are the per-task success rates of the final evaluations (runs x tasks); the mean and
 the IQM with their 95% stratified-bootstrap intervals come from :mod:`manyworld.evaluation.stats` (rliable's
 method). Published figures are printed beside the ones they correspond to (paper v2 Table 1,
@@ -26,14 +32,24 @@ from manyworld.evaluation.stats import interval_estimate
 from manyworld.report.published import PUBLISHED
 
 
-def read_run(run_dir: Path, threshold: float = 0.9) -> dict:
-    """Final evaluation, budget and first crossing of ``threshold`` of one run directory."""
+def read_run(run_dir: Path, threshold: float = 0.9, budget_minutes: float | None = None) -> dict:
+    """Final evaluation, budget and first crossing of ``threshold`` of one run directory.
+
+    With ``budget_minutes``, "final" is the last evaluation whose step was reached within
+    that much wall-clock (evaluations included).
+    """
     config = json.loads((run_dir / "config.json").read_text())
     rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines() if x]
     evals = sorted((run_dir / "evals").glob("step_*.json"))
+    wall = {r["env_steps"]: r["wall_s"] for r in rows}
+    if budget_minutes is not None:
+        within = [p for p in evals if wall.get(int(p.stem.removeprefix("step_")), float("inf"))
+                  <= 60 * budget_minutes]  # fmt: skip
+        if not within:
+            raise ValueError(f"{run_dir}: no evaluation within {budget_minutes:g} minutes")
+        evals = within
     if not evals:
         raise ValueError(f"{run_dir}: no evaluation yet")
-    wall = {r["env_steps"]: r["wall_s"] for r in rows}
     first = None
     for path in evals:
         result = json.loads(path.read_text())
@@ -53,6 +69,7 @@ def read_run(run_dir: Path, threshold: float = 0.9) -> dict:
         "per_task": {t: v["success_rate"] for t, v in final["per_task"].items()},
         "first_at_threshold": first,
         "eval_split": final["protocol"].get("split"),
+        "cpu": config.get("machine", {}).get("cpu", "?"),
     }
 
 
@@ -75,6 +92,7 @@ def summarise(label: str, runs: list[dict]) -> dict:
         "mean_ci95": [mean.low, mean.high],
         "env_steps": [r["env_steps"] for r in runs],
         "wall_min": [round(r["wall_s"] / 60, 1) for r in runs],
+        "cpu": [r["cpu"] for r in runs],
         "to_0.9": [r["first_at_threshold"] for r in runs],
         "per_task_mean": {t: float(scores[:, i].mean()) for i, t in enumerate(tasks)},
         "published": {"percent": pub[0], "source": pub[1]} if pub else None,
@@ -85,8 +103,8 @@ def summarise(label: str, runs: list[dict]) -> dict:
 def markdown(groups: list[dict]) -> str:
     """One row per group: seeds, final success per seed, IQM [CI], budget, 0.9 crossing, paper."""
     head = ("| setting | seeds | final success per seed | mean [95% CI] | IQM [95% CI] | env steps "
-            "| wall-clock (min) | first eval >= 0.9: env steps at min | published |")
-    out = [head, "|---" * 9 + "|"]
+            "| wall-clock (min) | first eval >= 0.9: env steps at min | CPU per seed | published |")
+    out = [head, "|---" * 10 + "|"]
     for g in groups:
         cross = "; ".join(
             "not reached" if c is None else f"{c['env_steps'] / 1e6:.2f}M at "
@@ -100,9 +118,18 @@ def markdown(groups: list[dict]) -> str:
             + f" | {g['mean']:.2f} [{g['mean_ci95'][0]:.2f}, {g['mean_ci95'][1]:.2f}]"
             + f" | {g['iqm']:.2f} [{g['ci95'][0]:.2f}, {g['ci95'][1]:.2f}] | "
             + " / ".join(f"{s / 1e6:.2f}M" for s in g["env_steps"])
-            + " | " + " / ".join(str(w) for w in g["wall_min"]) + f" | {cross} | {pub} |"
+            + " | " + " / ".join(str(w) for w in g["wall_min"]) + f" | {cross} | "
+            + " / ".join(_short_cpu(c) for c in g["cpu"]) + f" | {pub} |"
         )
     return "\n".join(out)
+
+
+def _short_cpu(name: str) -> str:
+    """``Intel(R) Xeon(R) Processor`` -> ``Xeon``, ``AMD EPYC`` -> ``EPYC``: the table's column."""
+    for word in ("EPYC", "Xeon", "Core", "Ryzen", "Apple"):
+        if word in name:
+            return word
+    return name
 
 
 def per_task_markdown(groups: list[dict]) -> str:
@@ -121,6 +148,8 @@ def main() -> None:
     p.add_argument("groups", nargs="+", help="LABEL=GLOB of run directories")
     p.add_argument("--out", help="JSON file for the summaries")
     p.add_argument("--per-task", action="store_true", help="also a per-task table")
+    p.add_argument("--budget-minutes", type=float,
+                   help="score each run by its last evaluation within this wall-clock budget")
     args = p.parse_args()
     groups = []
     for spec in args.groups:
@@ -128,7 +157,7 @@ def main() -> None:
         dirs = sorted(Path(d) for d in glob.glob(pattern))
         if not dirs:
             raise SystemExit(f"error: no run directories match {pattern!r}")
-        groups.append(summarise(label, [read_run(d) for d in dirs]))
+        groups.append(summarise(label, [read_run(d, budget_minutes=args.budget_minutes) for d in dirs]))
     print(markdown(groups))
     if args.per_task:
         print()
