@@ -509,8 +509,11 @@ def test_sac_preset_reproduces_the_pre_harness_run(tmp_path):
     the host's vector units, so on another CPU the float sums of the updates round differently
     and the losses drift by about 1e-3 after a few hundred updates (measured on 2026-12-06's
     VM: actor loss 4e-4 relative, critic loss 2e-3 absolute, the same for commit 9394d7a,
-    where this test passed exactly, as for today's code). The tolerance admits that drift;
-    counters (updates, episodes) and the row layout stay exact."""
+    where this test passed exactly, as for today's code; on 2026-12-07's AMD EPYC VM: the
+    entropy estimate 2.4e-3 relative, the alpha loss 1e-3, the critic loss 3e-3 absolute, the
+    same for commit 789e49a, which passed on the VM before). The tolerance admits that drift
+    (half a percent, or 5e-3 absolute for losses near zero); counters (updates, episodes) and
+    the row layout stay exact."""
     from manyworld.agents.sac import SAC_FAST, SAC_FAST_RUN
 
     run = RunConfig(steps=4800, log_interval=1600, eval_interval=0, eval_variations=2,
@@ -522,7 +525,7 @@ def test_sac_preset_reproduces_the_pre_harness_run(tmp_path):
     for got, want in zip(rows, PINNED_SAC_ROWS, strict=True):
         for k, v in want.items():
             if isinstance(v, float) and k not in ("train_success", "eval_success"):
-                assert got[k] == pytest.approx(v, rel=2e-3, abs=5e-3), (got["env_steps"], k)
+                assert got[k] == pytest.approx(v, rel=5e-3, abs=5e-3), (got["env_steps"], k)
             else:
                 assert got[k] == v, (got["env_steps"], k)
 
