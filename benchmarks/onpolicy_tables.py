@@ -12,6 +12,13 @@ the wall-clock), for settings compared at a wall-clock budget (the MT10 "2 hours
 
     python benchmarks/onpolicy_tables.py --budget-minutes 120 --per-task \
         "MT-PPO, MT10=benchmarks/results/learning/onpolicy-v2/runs/mtppo-mt10-s?"
+
+A group may carry its own budget as ``LABEL=GLOB@MINUTES`` (it overrides ``--budget-minutes``),
+so that one table holds settings with different budgets (MT10 at 2 hours, MT50 at 6):
+
+    python benchmarks/onpolicy_tables.py "MT-PPO, MT10 (2 h)=runs/mtppo-mt10-s?@120" \
+        "MT-PPO, MT50 (6 h)=runs/mtppo-mt50-s?@360" "PPO, push=runs/ppo-push-s?"
+
 Scores are the per-task success rates of the final evaluations (runs x tasks); the mean and
 the IQM with their 95% stratified-bootstrap intervals come from :mod:`manyworld.evaluation.stats` (rliable's
 method). Published figures are printed beside the ones they correspond to (paper v2 Table 1,
@@ -143,6 +150,20 @@ def per_task_markdown(groups: list[dict]) -> str:
     return "\n".join(out)
 
 
+def split_budget(pattern: str, default: float | None) -> tuple[str, float | None]:
+    """``GLOB@MINUTES`` -> (GLOB, MINUTES); a pattern without a numeric suffix keeps ``default``."""
+    head, sep, tail = pattern.rpartition("@")
+    if not sep:
+        return pattern, default
+    try:
+        minutes = float(tail)
+    except ValueError:
+        raise SystemExit(f"error: {pattern!r}: the budget after '@' must be minutes, got {tail!r}") from None
+    if minutes <= 0:
+        raise SystemExit(f"error: {pattern!r}: the budget must be positive minutes")
+    return head, minutes
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("groups", nargs="+", help="LABEL=GLOB of run directories")
@@ -154,10 +175,15 @@ def main() -> None:
     groups = []
     for spec in args.groups:
         label, _, pattern = spec.partition("=")
+        pattern, budget = split_budget(pattern, args.budget_minutes)
         dirs = sorted(Path(d) for d in glob.glob(pattern))
         if not dirs:
             raise SystemExit(f"error: no run directories match {pattern!r}")
-        groups.append(summarise(label, [read_run(d, budget_minutes=args.budget_minutes) for d in dirs]))
+        try:
+            runs = [read_run(d, budget_minutes=budget) for d in dirs]
+        except ValueError as err:
+            raise SystemExit(f"error: {err}") from None
+        groups.append(summarise(label, runs) | {"budget_minutes": budget})
     print(markdown(groups))
     if args.per_task:
         print()

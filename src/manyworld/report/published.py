@@ -25,6 +25,9 @@ PUBLISHED: dict[tuple[str, str], tuple[float, str]] = {
     ("teppo", "MT10"): (20.9, _MW_V2_TABLE_1),
     ("mtsac", "MT10"): (68.3, _MW_V2_TABLE_1),
     ("mtppo", "MT50"): (35.4, _MW_V2_TABLE_1),
+    ("mttrpo", "MT50"): (21.0, _MW_V2_TABLE_1),
+    ("teppo", "MT50"): (11.8, _MW_V2_TABLE_1),
+    ("mtsac", "MT50"): (38.5, _MW_V2_TABLE_1),
     # meta-test success (held-out tasks); ML1 appears in the paper only as curves
     ("rl2", "ML10"): (35.8, _MW_V2_TABLE_1_META),
     ("maml", "ML10"): (31.6, _MW_V2_TABLE_1_META),
