@@ -120,3 +120,33 @@ def test_ppo_learns_reach(tmp_path):
                     eval_split="test", checkpoint_interval=0, num_threads=1).replace(**PPO_FAST_RUN)  # fmt: skip
     rows = train("ppo", "MT1(reach)", PPO_FAST, run, tmp_path, progress=None)[2]
     assert rows[-1]["eval_success"] >= 0.5, rows[-1]
+
+
+def test_a_wall_clock_budget_ends_the_run_with_an_evaluation_and_a_checkpoint(tmp_path, monkeypatch):
+    """--max-minutes ends a run at the first iteration past it, evaluated and checkpointed; the
+    sweep counts it finished; a resume with a larger budget continues it."""
+    from manyworld.sweep.state import is_finished
+    from manyworld.train import harness
+
+    evaluated = []
+    monkeypatch.setattr(harness, "_evaluate", lambda policy, bench, run_cfg, env_steps, *a, **kw:
+                        evaluated.append(env_steps) or 0.5)  # fmt: skip
+    cfg = PPOConfig(hidden=(16,), value_hidden=(16,), rollout_steps=40, epochs=1, minibatches=4)
+    run = RunConfig(steps=10**6, max_minutes=1e-6, worlds_per_task=4, log_interval=10**6,
+                    eval_interval=0, eval_variations=1, checkpoint_interval=0)  # fmt: skip
+    run_dir = tmp_path / "timed"
+    rows = train("ppo", "MT1(reach)", cfg, run, run_dir, progress=None)[2]
+    # one iteration of 4 worlds x 40 steps, then the budget was spent: logged, scored, saved
+    assert [r["env_steps"] for r in rows] == [160] and rows[0]["eval_success"] == 0.5
+    assert evaluated == [160] and latest_checkpoint(run_dir / "checkpoints").name.endswith("160")
+    sweep_run = {"budget": "env_steps", "steps": 10**6, "max_minutes": 1e-6}
+    assert is_finished(run_dir, sweep_run)
+    assert not is_finished(run_dir, {**sweep_run, "max_minutes": 0})
+    # resuming a spent budget trains nothing; a larger one (here none, with 320 steps) goes on
+    train("ppo", "MT1(reach)", cfg, run, run_dir, resume=True, progress=None)
+    assert len(_rows(run_dir)) == 1
+    train("ppo", "MT1(reach)", cfg, run.replace(max_minutes=0.0, steps=320), run_dir, resume=True,
+          progress=None)  # fmt: skip
+    assert [r["env_steps"] for r in _rows(run_dir)] == [160, 320] and evaluated == [160, 320]
+    with pytest.raises(ValueError, match="max_minutes"):
+        RunConfig(max_minutes=-1.0)

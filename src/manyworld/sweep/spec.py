@@ -261,6 +261,7 @@ def _resolve_run(
         "agent": _plain(agent_over),
         "run": _plain(run_over),
         "steps": run.steps,
+        "max_minutes": run.max_minutes,
         "budget": "updates" if spec.offline else "env_steps",
     }
 

@@ -34,6 +34,11 @@ def run_dir_of(sweep_dir: str | Path, name: str) -> Path:
 
 def checkpoint_progress(run_dir: Path, budget: str) -> int:
     """The budget spent at the newest complete checkpoint (0 when there is none)."""
+    return int(_checkpoint_counter(run_dir, budget))
+
+
+def _checkpoint_counter(run_dir: Path, key: str) -> float:
+    """Counter ``key`` (env_steps, updates, wall_s) at the newest complete checkpoint, else 0."""
     from manyworld.train.checkpoint import list_checkpoints
 
     found = list_checkpoints(run_dir / "checkpoints")
@@ -41,7 +46,7 @@ def checkpoint_progress(run_dir: Path, budget: str) -> int:
         return 0
     try:
         meta = json.loads((found[-1] / "meta.json").read_text())
-        return int(meta["counters"][budget])
+        return float(meta["counters"][key])
     except (OSError, ValueError, KeyError, TypeError):
         return 0  # unreadable: the harness's own checks say why when it resumes
 
@@ -65,8 +70,11 @@ def is_locked(run_dir: Path) -> bool:
 
 
 def is_finished(run_dir: Path, run: dict[str, Any]) -> bool:
-    """Whether ``run``'s budget is spent at a complete checkpoint (and its last evaluation written)."""
-    if checkpoint_progress(run_dir, run["budget"]) < run["steps"]:
+    """Whether ``run``'s budget (its steps, or its wall-clock minutes where it has them) is spent
+    at a complete checkpoint (and its last evaluation written)."""
+    minutes = run.get("max_minutes") or 0
+    out_of_time = bool(minutes) and _checkpoint_counter(run_dir, "wall_s") >= 60 * minutes
+    if checkpoint_progress(run_dir, run["budget"]) < run["steps"] and not out_of_time:
         return False
     config = run_dir / "config.json"
     try:

@@ -69,6 +69,12 @@ class RunConfig:
     """How a run steps its env, logs, evaluates and checkpoints (algorithm-independent)."""
 
     steps: int = option(1_000_000, "total env steps over all worlds")
+    max_minutes: float = option(
+        0.0,
+        "wall-clock budget in minutes over all legs of the run, evaluations included (0: none): "
+        "the run ends at the first iteration that ends past it, with a final evaluation and "
+        "checkpoint, whichever of --steps and this comes first",
+    )
     seed: int = option(0, "seed of networks, exploration, sampling and the env")
     worlds_per_task: int = option(
         1, "parallel worlds per task, stepped in one batched call [Meta-World+: 1 env per task]"
@@ -107,6 +113,8 @@ class RunConfig:
         for name in ("steps", "worlds_per_task", "log_interval", "keep_checkpoints"):
             check_positive(name, getattr(self, name))
         check_positive("eval_variations", self.eval_variations, maximum=50)
+        if not self.max_minutes >= 0:  # also refuses NaN
+            raise ValueError(f"max_minutes must be >= 0 (0: no wall-clock budget), got {self.max_minutes}")
         for name in ("eval_interval", "checkpoint_interval", "num_threads"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0 (0 turns it off), got {getattr(self, name)}")
@@ -125,7 +133,7 @@ class RunConfig:
 
 
 #: Run fields a resume may change: budget, logging and machine settings, not the data.
-RESUME_MUTABLE = frozenset({"steps", "log_interval", "eval_interval", "eval_variations",
+RESUME_MUTABLE = frozenset({"steps", "max_minutes", "log_interval", "eval_interval", "eval_variations",
                             "checkpoint_interval", "keep_checkpoints", "num_threads", "device"})  # fmt: skip
 
 #: Metric columns every run logs, before the algorithm's own and the per-task ones.
@@ -514,7 +522,12 @@ def _train(
     t_start = time.perf_counter()
     t_log, steps_log, updates_log = t_start, counters["env_steps"], counters["updates"]
 
-    while counters[budget] < run.steps:
+    def out_of_time() -> bool:
+        wall = counters["wall_s"] + time.perf_counter() - t_start
+        return bool(run.max_minutes) and wall >= 60 * run.max_minutes
+
+    finished = counters[budget] >= run.steps or out_of_time()
+    while not finished:
         before = counters[budget]
         # COLLECT AND UPDATE (the algorithm)
         collector.env_steps = counters["env_steps"]
@@ -528,7 +541,7 @@ def _train(
             last_metrics = metrics
 
         # EVALUATE, LOG, CHECKPOINT
-        finished = now >= run.steps
+        finished = now >= run.steps or out_of_time()
         if finished or _crossed(run.eval_interval, before, now):
             t_eval = time.perf_counter()
             eval_success = _evaluate(trainer.policy(info), bench, run, counters["env_steps"], run_dir,
@@ -559,6 +572,8 @@ def _train(
             log.write(row)
             rate = row[f"{budget}_per_s"]
             eta = max(run.steps - now, 0) / rate if rate else math.inf
+            if run.max_minutes:
+                eta = min(eta, max(60 * run.max_minutes - row["wall_s"], 0.0))
             succ = "-" if row["train_success"] is None else f"{row['train_success']:.2f}"
             ev = "" if eval_success is None else f"  eval {eval_success:.2f}"
             _say(
@@ -572,7 +587,7 @@ def _train(
             t_log, steps_log, updates_log = t, counters["env_steps"], counters["updates"]
         if finished or _crossed(run.checkpoint_interval, before, now):
             checkpoint()
-    if spec.meta and counters["env_steps"] >= run.steps:
+    if spec.meta and finished:
         # the meta-train score of the final policy, beside its meta-test score (the gap)
         _evaluate(trainer.policy(info), bench, run, counters["env_steps"], run_dir, split="train")
     env.close()
