@@ -44,7 +44,8 @@ def test_every_table_spec_is_checked_against_its_script():
     # Ray's overhead (benchmarks/sweep_overhead.sh) and new tables that no hand loop ran before
     others = {"sac-overhead.toml", "learnability-ppo.toml", "learnability-sac.toml", "offline-bc-medium.toml",
               "offline-td3bc-a10.toml", "replay-sac.toml", "onpolicy-mt10-v2.toml",
-              "onpolicy-mt10-others-v2.toml", "onpolicy-push.toml", "onpolicy-mt50.toml"}
+              "onpolicy-mt10-others-v2.toml", "onpolicy-push.toml", "onpolicy-mt50.toml",
+              "meta-ml10.toml", "meta-ml45.toml"}
     unchecked = {p.name for p in (ROOT / "benchmarks" / "sweeps").glob("*.toml")} - checked - others
     assert not unchecked, f"add these to benchmarks/sweep_equivalence.py: {sorted(unchecked)}"
 
