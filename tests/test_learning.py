@@ -481,6 +481,14 @@ def test_curves_summary_and_plots(tmp_path, capsys):
     other = replace(run, settings={**run.settings, "n_step": 3}, config_id="other")
     assert group_labels([run, other]) == {run.group: "n_step=1", other.group: "n_step=3"}
     assert group_labels([run]) == {run.group: ""}
+    # a run written before a field existed ran at its default: it groups with the later runs
+    config = json.loads((runs[1] / "config.json").read_text())
+    assert config["agent"].pop("n_step") == SACConfig().n_step and config["run"].pop("max_minutes") == 0
+    (runs[1] / "config.json").write_text(json.dumps(config))
+    assert read_run(runs[1]).group == read_run(runs[0]).group
+    config["agent"]["n_step"] = 3
+    (runs[1] / "config.json").write_text(json.dumps(config))
+    assert read_run(runs[1]).group != read_run(runs[0]).group
 
 
 # ---------------------------------------------------------------- the harness

@@ -33,9 +33,25 @@ from manyworld.evaluation.results import read_json, read_jsonl
 #: run settings that do not change what is learned or reported (seeds and lengths may
 #: differ within a group; log/eval/checkpoint cadence and thread counts only change when
 #: things are written)
-_NOT_IN_CONFIG_ID = ("seed", "steps", "log_interval", "eval_interval", "checkpoint_interval",
-                     "keep_checkpoints", "save_replay", "num_threads",
-                     "record_episodes")  # fmt: skip
+_NOT_IN_CONFIG_ID = ("seed", "steps", "max_minutes", "log_interval", "eval_interval",
+                     "checkpoint_interval", "keep_checkpoints", "save_replay", "num_threads",
+                     "device", "record_episodes")  # fmt: skip
+
+
+def _with_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """The run's agent and run settings, with the fields added since it was written at their
+    defaults (what it ran with, as a resume assumes), so that it groups with later runs of the
+    same settings. Without the learning extra (or for an unknown algorithm) as written."""
+    try:
+        from manyworld.train.config import config_dict
+        from manyworld.train.harness import RunConfig
+        from manyworld.train.registry import get_algo
+
+        agent_defaults = config_dict(get_algo(config["algo"]).config_cls())
+        run_defaults = config_dict(RunConfig())
+    except (ImportError, ValueError, KeyError):
+        return {**config["agent"], **config["run"]}
+    return {**agent_defaults, **config["agent"], **run_defaults, **config["run"]}
 
 
 @dataclass
@@ -95,8 +111,7 @@ def read_run(run_dir: str | Path) -> RunCurves:
     # what makes runs comparable: every setting that changes learning or what is reported
     # one flat dict of settings, so that a field's moving between the agent and run blocks
     # (SAC's replay settings did when the harness was split out) keeps groups together
-    settings = {k: v for k, v in {**config["agent"], **config["run"]}.items()
-                if k not in _NOT_IN_CONFIG_ID}  # fmt: skip
+    settings = {k: v for k, v in _with_defaults(config).items() if k not in _NOT_IN_CONFIG_ID}
     config_id = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
     rows, torn = read_jsonl(metrics_path)
     if torn is not None:  # a killed run's last row, or one being written now
