@@ -167,7 +167,7 @@ def test_exact_meta_gradient_matches_finite_differences_and_first_order_differs(
 # ------------------------------------------------------------------ META-TEST AGENT
 def test_agent_explores_then_acts_with_each_worlds_adapted_mean_ignoring_padding():
     rng = np.random.default_rng(3)
-    cfg = TINY.replace(obs_dim=39)
+    cfg = TINY.replace(obs_dim=39, eval_sample=False)
     params = maml.init_state(cfg, jax.random.key(0)).params
     agent = maml.MAMLAgent(cfg, params, {"algo": "maml"})
     obs = rng.normal(size=(2, 39)).astype(np.float32)
