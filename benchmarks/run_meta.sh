@@ -10,6 +10,10 @@
 #   bash benchmarks/run_meta.sh ml1       # MAML (seed 0 6M, seeds 1-2 5M), Reptile (4M) and
 #                                         # PEARL (1M) presets on ML1(reach) (~1.5 h)
 #   bash benchmarks/run_meta.sh rl2-ml10  # RL² preset on ML10, seeds 0-2, 10M (not measured yet)
+#   bash benchmarks/run_meta.sh ml1-v2    # MAML on ML1(reach) at the current task versions,
+#                                         # seeds 0-2, 20 minutes each
+#   bash benchmarks/run_meta.sh ml10      # all four on ML10, seeds 0-2, 3 hours each
+#   bash benchmarks/run_meta.sh ml45      # MAML and RL² on ML45, seeds 0-2, 6 hours each
 #   bash benchmarks/run_meta.sh probes    # the RL² update settings the preset was chosen over
 #   bash benchmarks/run_meta.sh modes     # meta-test with the policy mean vs sampled actions
 #   bash benchmarks/run_meta.sh keep      # copy configs, metrics and evaluations (no
@@ -25,13 +29,14 @@
 # on core $CORE. Needs `pip install -e '.[learn,plot,sweep]'`.
 set -euo pipefail
 RUNS=${RUNS:-runs/meta}
-OUT=benchmarks/results/learning/meta
+# tables and curves; the current task versions' runs report into benchmarks/results/learning/meta-v2
+OUT=${OUT:-benchmarks/results/learning/meta}
 KEPT=${KEPT:-$OUT/runs}
 CORE=${CORE:-0}
 mkdir -p "$RUNS" "$OUT"
 
 case "${1:-}" in
-  rl2-ml1|ml1|rl2-ml10|probes)
+  rl2-ml1|ml1|rl2-ml10|probes|ml1-v2|ml10|ml45)
     manyworld sweep "benchmarks/sweeps/meta-$1.toml" --out "$RUNS/meta-$1" "${@:2}" ;;
   modes)
     # the second probe: the sweep's, else one started by hand under its earlier name
@@ -59,7 +64,9 @@ case "${1:-}" in
     args=()
     for g in "RL², ML1(reach)=rl2-ML1-reach-s?" "RL², ML1(push)=rl2-ML1-push-s?" \
              "RL², ML10=rl2-ML10-s?" "MAML, ML1(reach)=maml-ML1-reach-s?" \
-             "PEARL, ML1(reach)=pearl-ML1-reach-s?" "Reptile, ML1(reach)=reptile-ML1-reach-s?"; do
+             "PEARL, ML1(reach)=pearl-ML1-reach-s?" "Reptile, ML1(reach)=reptile-ML1-reach-s?" \
+             "MAML, ML10=maml-ML10-s?" "PEARL, ML10=pearl-ML10-s?" "Reptile, ML10=reptile-ML10-s?" \
+             "MAML, ML45=maml-ML45-s?" "RL², ML45=rl2-ML45-s?"; do
       label=${g%%=*}; pattern=${g#*=}
       if compgen -G "$R/$pattern" > /dev/null; then args+=("$label=$R/$pattern"); fi
     done
