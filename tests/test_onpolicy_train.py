@@ -125,7 +125,7 @@ def test_ppo_learns_reach(tmp_path):
 def test_a_wall_clock_budget_ends_the_run_with_an_evaluation_and_a_checkpoint(tmp_path, monkeypatch):
     """--max-minutes ends a run at the first iteration past it, evaluated and checkpointed; the
     sweep counts it finished; a resume with a larger budget continues it."""
-    from manyworld.sweep.state import is_finished
+    from manyworld.sweep.state import is_finished, run_status
     from manyworld.train import harness
 
     evaluated = []
@@ -134,7 +134,7 @@ def test_a_wall_clock_budget_ends_the_run_with_an_evaluation_and_a_checkpoint(tm
     cfg = PPOConfig(hidden=(16,), value_hidden=(16,), rollout_steps=40, epochs=1, minibatches=4)
     run = RunConfig(steps=10**6, max_minutes=1e-6, worlds_per_task=4, log_interval=10**6,
                     eval_interval=0, eval_variations=1, checkpoint_interval=0)  # fmt: skip
-    run_dir = tmp_path / "timed"
+    run_dir = tmp_path / "sweep" / "runs" / "timed"  # where a sweep would keep run "timed"
     rows = train("ppo", "MT1(reach)", cfg, run, run_dir, progress=None)[2]
     # one iteration of 4 worlds x 40 steps, then the budget was spent: logged, scored, saved
     assert [r["env_steps"] for r in rows] == [160] and rows[0]["eval_success"] == 0.5
@@ -142,6 +142,10 @@ def test_a_wall_clock_budget_ends_the_run_with_an_evaluation_and_a_checkpoint(tm
     sweep_run = {"budget": "env_steps", "steps": 10**6, "max_minutes": 1e-6}
     assert is_finished(run_dir, sweep_run)
     assert not is_finished(run_dir, {**sweep_run, "max_minutes": 0})
+    status = run_status(tmp_path / "sweep", {"name": "timed", **sweep_run}, None)
+    assert status["state"] == "finished" and status["progress"] == 1.0
+    status = run_status(tmp_path / "sweep", {"name": "timed", **sweep_run, "max_minutes": 0}, None)
+    assert status["state"] == "interrupted" and status["progress"] == 160 / 10**6
     # resuming a spent budget trains nothing; a larger one (here none, with 320 steps) goes on
     train("ppo", "MT1(reach)", cfg, run, run_dir, resume=True, progress=None)
     assert len(_rows(run_dir)) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -115,14 +116,22 @@ def run_status(sweep_dir: Path, run: dict[str, Any], last_event: dict[str, Any] 
     else:
         state = "pending"
     evals = [r["eval_success"] for r in rows if r.get("eval_success") is not None]
+    # a run with a wall-clock budget ends at whichever of its budgets comes first
+    minutes = run.get("max_minutes") or 0
+    wall = (rows[-1].get("wall_s") or 0.0) if rows else 0.0
+    progress = done / run["steps"]
+    if minutes:
+        progress = max(progress, wall / (60 * minutes))
     eta = None
     if state == "running" and rows:
         rate = rows[-1].get(f"{budget}_per_s") or 0
         eta = max(run["steps"] - done, 0) / rate if rate else None
+        if minutes:
+            eta = min(eta if eta is not None else math.inf, max(60 * minutes - wall, 0.0))
     return {
         "name": run["name"],
         "state": state,
-        "progress": min(done / run["steps"], 1.0),
+        "progress": 1.0 if state == "finished" else min(progress, 1.0),
         "done": done,
         "steps": run["steps"],
         "budget": budget,
